@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+var errHelp = flag.ErrHelp
+
+// flags are the command line of serve and run.
+type flags struct {
+	fs *flag.FlagSet
+
+	addr            string
+	scripts         string
+	data            string
+	sessions        string
+	sessionTimeout  time.Duration
+	sessionLifetime time.Duration
+	sessionKeys     string
+	sessionCookie   string
+	sessionSync     string
+	sessionMax      int
+	pool            int
+	timeout         time.Duration
+	queueTimeout    time.Duration
+	maxBody         int64
+	dev             bool
+	logLevel        string
+	logFormat       string
+	tlsCert         string
+	tlsKey          string
+	redisPassword   string
+}
+
+func newFlags(out io.Writer) *flags {
+	f := &flags{fs: flag.NewFlagSet("dirigo", flag.ContinueOnError)}
+	fs := f.fs
+	fs.SetOutput(out)
+	fs.StringVar(&f.addr, "addr", ":8080", "listen address (127.0.0.1:0 picks a free port; the bound address is logged)")
+	fs.StringVar(&f.scripts, "scripts", "./scripts", "script root: the folder served")
+	fs.StringVar(&f.data, "data", "./data", "data folder: embedded session store and generated cookie keys")
+	fs.StringVar(&f.sessions, "sessions", "bolt", "session store: memory, bolt (file in --data), bolt:PATH or redis://host:port/db")
+	fs.DurationVar(&f.sessionTimeout, "session-timeout", 30*time.Minute, "default maxInactiveInterval of a session (<= 0: no idle limit)")
+	fs.DurationVar(&f.sessionLifetime, "session-lifetime", 24*time.Hour, "absolute lifetime of a session, never extended (<= 0: none)")
+	fs.StringVar(&f.sessionKeys, "session-keys", "", "cookie keys, newest first, comma-separated (HASH[:BLOCK], base64 or hex); default: generated once into --data")
+	fs.StringVar(&f.sessionCookie, "session-cookie", "sid", "session cookie name (\"__Host-\" is prefixed over TLS)")
+	fs.StringVar(&f.sessionSync, "session-sync", "interval", "bolt durability: always (a commit is on disk before the response) or interval (at most 1s of commits lost on a crash)")
+	fs.IntVar(&f.sessionMax, "session-max", 1000000, "most sessions the embedded store keeps (then new sessions get 503)")
+	fs.IntVar(&f.pool, "pool", 0, "number of VMs (0: 4 per CPU)")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "wall-clock limit of one script run (<= 0: none)")
+	fs.DurationVar(&f.queueTimeout, "queue-timeout", 5*time.Second, "how long a request waits for a free VM before 503")
+	fs.Int64Var(&f.maxBody, "max-body", 10<<20, "largest request body a script can read, in bytes")
+	fs.BoolVar(&f.dev, "dev", false, "show script errors (file, line, stack) in 500 responses")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS; session cookies become Secure and __Host-)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
+	fs.StringVar(&f.redisPassword, "redis-password", "", "Redis password, when not in the --sessions URL")
+	return f
+}
+
+// parse reads the command line, then DIRIGO_<FLAG> variables for the flags
+// the command line did not set.
+func (f *flags) parse(args []string, getenv func(string) string) error {
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	var errs []error
+	f.fs.VisitAll(func(fl *flag.Flag) {
+		if set[fl.Name] {
+			return
+		}
+		env := "DIRIGO_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		if v := getenv(env); v != "" {
+			if err := fl.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", env, v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func (f *flags) level() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return 0, fmt.Errorf("--log-level: %w", err)
+	}
+	return l, nil
+}

@@ -1,0 +1,75 @@
+package runtime_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/dirigo/dirigo/modules"
+	"github.com/dirigo/dirigo/runtime"
+	"github.com/dirigo/dirigo/runtime/sessions"
+	"github.com/dirigo/dirigo/runtime/sessions/memstore"
+)
+
+func BenchmarkHello(b *testing.B) {
+	dir := b.TempDir()
+	os.WriteFile(filepath.Join(dir, "hello.js"), []byte(`var response = require("http/response");
+response.setContentType("text/plain");
+response.print("Hello World");`), 0o644)
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(filepath.Join(dir, "hello.js"), old, old)
+	srv, err := runtime.NewServer(runtime.Config{Root: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: benchLevel}))}, modules.Builtin()...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/hello", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatal(w.Code)
+		}
+	}
+}
+
+var benchLevel = func() slog.Level {
+	if os.Getenv("BENCH_NOLOG") != "" {
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
+}()
+
+func benchSessionScript(b *testing.B, name string) {
+	dir := "/work/shared/bench/sut-scripts"
+	keys := []sessions.Key{sessions.GenerateKey()}
+	mgr, err := sessions.NewManager(memstore.New(memstore.Config{}), sessions.Config{Keys: keys})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := runtime.NewServer(runtime.Config{Root: dir, Sessions: mgr, Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: benchLevel}))}, modules.Builtin()...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, httptest.NewRequest("GET", "/"+name, nil))
+	cookie := w.Result().Cookies()[0]
+	req := httptest.NewRequest("GET", "/"+name, nil)
+	req.AddCookie(cookie)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatal(w.Code, w.Body.String())
+		}
+	}
+}
+
+func BenchmarkCounter(b *testing.B) { benchSessionScript(b, "counter") }
+func BenchmarkCart(b *testing.B)    { benchSessionScript(b, "cart") }

@@ -1,0 +1,212 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/dirigo/dirigo/runtime/sessions"
+)
+
+// ErrBodyTooLarge is returned by Call.Body when the request body is larger
+// than Config.MaxBodyBytes.
+var ErrBodyTooLarge = errors.New("runtime: request body too large")
+
+// A Call is one run of a script: an HTTP request, or a batch run without one
+// (dirigo run). Modules reach it through VM.Call while the script runs; it
+// exposes the request, the buffered response and the session, nothing more.
+type Call struct {
+	vm     *VM
+	gen    uint64 // watcher generation at the start of the call (0: unwatched)
+	ctx    context.Context
+	req    *http.Request // nil in batch mode
+	resp   Response
+	route  Route
+	mgr    *sessions.Manager
+	sess   *sessions.Session
+	logger *slog.Logger
+	scoped bool // logger has the script attribute
+
+	maxBody  int64
+	form     url.Values
+	body     []byte
+	bodyErr  error
+	bodyRead bool
+	attrs    map[string]string
+
+	// batch mode
+	args     []string
+	exitCode int
+}
+
+// reset prepares a reused Call for a new request, keeping its buffers.
+func (c *Call) reset(ctx context.Context, gen uint64, r *http.Request, route Route, mgr *sessions.Manager, logger *slog.Logger, maxBody int64) {
+	resp := c.resp
+	*c = Call{ctx: ctx, gen: gen, req: r, route: route, mgr: mgr, logger: logger, maxBody: maxBody}
+	c.resp.buf = resp.buf[:0]
+}
+
+// Context returns the context of the call (the request's context over HTTP).
+func (c *Call) Context() context.Context { return c.ctx }
+
+// Request returns the HTTP request, or nil in batch mode.
+func (c *Call) Request() *http.Request { return c.req }
+
+// Response returns the buffered response, or nil in batch mode.
+func (c *Call) Response() *Response {
+	if c.req == nil {
+		return nil
+	}
+	return &c.resp
+}
+
+// Route returns how the request path was resolved (zero in batch mode).
+func (c *Call) Route() Route { return c.route }
+
+// Logger returns the logger of the call, with the script path attached.
+func (c *Call) Logger() *slog.Logger {
+	if !c.scoped {
+		c.scoped = true
+		c.logger = c.logger.With("script", c.route.File)
+	}
+	return c.logger
+}
+
+// Args returns the arguments of a batch run after the file name.
+func (c *Call) Args() []string { return c.args }
+
+// Session returns the request's session handle, or nil in batch mode and
+// when the server keeps no sessions. The handle loads the session on first use.
+func (c *Call) Session() *sessions.Session {
+	if c.sess == nil && c.mgr != nil && c.req != nil {
+		c.sess = c.mgr.Begin(c.req)
+	}
+	return c.sess
+}
+
+// Body returns the request body, read once (up to Config.MaxBodyBytes) and
+// kept for every later call.
+func (c *Call) Body() ([]byte, error) {
+	if c.req == nil {
+		return nil, nil
+	}
+	if !c.bodyRead {
+		c.bodyRead = true
+		if c.req.Body != nil && c.req.Body != http.NoBody {
+			data, err := io.ReadAll(io.LimitReader(c.req.Body, c.maxBody+1))
+			switch {
+			case err != nil:
+				c.bodyErr = fmt.Errorf("reading request body: %w", err)
+			case int64(len(data)) > c.maxBody:
+				c.bodyErr = fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, c.maxBody)
+			default:
+				c.body = data
+			}
+		}
+	}
+	return c.body, c.bodyErr
+}
+
+// File returns the absolute path of the script file.
+func (c *Call) File() string {
+	if c.vm == nil {
+		return c.route.File
+	}
+	return path.Join(c.vm.h.rootDir, c.route.File)
+}
+
+// Form returns the request parameters: the query string's, then those of an
+// application/x-www-form-urlencoded or multipart/form-data body (fields
+// only), like a servlet container. It is parsed once.
+func (c *Call) Form() (url.Values, error) {
+	if c.req == nil {
+		return nil, nil
+	}
+	if c.form != nil {
+		return c.form, nil
+	}
+	form, err := url.ParseQuery(c.req.URL.RawQuery)
+	if err != nil && form == nil {
+		form = url.Values{}
+	}
+	ct, params, _ := mime.ParseMediaType(c.req.Header.Get("Content-Type"))
+	switch {
+	case ct == "application/x-www-form-urlencoded":
+		body, err := c.Body()
+		if err != nil {
+			return nil, err
+		}
+		bf, _ := url.ParseQuery(string(body))
+		for k, vs := range bf {
+			form[k] = append(form[k], vs...)
+		}
+	case ct == "multipart/form-data" && params["boundary"] != "":
+		body, err := c.Body()
+		if err != nil {
+			return nil, err
+		}
+		mr := multipart.NewReader(strings.NewReader(string(body)), params["boundary"])
+		if mf, err := mr.ReadForm(c.maxBody); err == nil {
+			for k, vs := range mf.Value {
+				form[k] = append(form[k], vs...)
+			}
+			_ = mf.RemoveAll()
+		}
+	}
+	c.form = form
+	return form, nil
+}
+
+// Attribute returns the request attribute name (request.setAttribute).
+func (c *Call) Attribute(name string) (string, bool) {
+	v, ok := c.attrs[name]
+	return v, ok
+}
+
+// SetAttribute sets a request attribute.
+func (c *Call) SetAttribute(name, value string) {
+	if c.attrs == nil {
+		c.attrs = map[string]string{}
+	}
+	c.attrs[name] = value
+}
+
+// RemoveAttribute removes a request attribute.
+func (c *Call) RemoveAttribute(name string) { delete(c.attrs, name) }
+
+// AttributeNames returns the names of the request attributes, sorted.
+func (c *Call) AttributeNames() []string {
+	names := make([]string, 0, len(c.attrs))
+	for n := range c.attrs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// SetExitCode sets the exit code of a batch run.
+func (c *Call) SetExitCode(code int) { c.exitCode = code }
+
+// commitSession is the response's commit hook.
+func (c *Call) commitSession() error {
+	if c.sess == nil {
+		return nil
+	}
+	return c.sess.Commit(c.resp.Header())
+}
+
+// end releases what the call holds (the session lock).
+func (c *Call) end() {
+	if c.sess != nil {
+		c.sess.End()
+	}
+}

@@ -1,0 +1,88 @@
+package runtime
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	goruntime "runtime"
+	"time"
+
+	"github.com/dirigo/dirigo/runtime/sessions"
+)
+
+// Defaults of Config.
+const (
+	DefaultTimeout          = 30 * time.Second
+	DefaultQueueTimeout     = 5 * time.Second
+	DefaultMaxCallStackSize = 10000
+	DefaultMaxBodyBytes     = 10 << 20
+	DefaultResponseBuffer   = 64 << 10
+)
+
+// Config configures a Server. The zero value of every field but Root means
+// its default.
+type Config struct {
+	// Root is the folder of scripts and static files. Required.
+	Root string
+	// Sessions keeps the sessions of scripts. Nil means scripts have no
+	// session: the session module answers as it does outside HTTP.
+	Sessions *sessions.Manager
+	// PoolSize is the number of VMs (default: 4 per CPU, at least 4).
+	PoolSize int
+	// QueueTimeout bounds how long a request waits for a free VM before it is
+	// answered 503 with Retry-After (default 5s).
+	QueueTimeout time.Duration
+	// Timeout is the wall-clock limit of one script run, its timers and
+	// asynchronous work included; the script is interrupted and the client
+	// gets 504 (default 30s; negative means no limit).
+	Timeout time.Duration
+	// MaxCallStackSize limits the JavaScript call depth (default 10000).
+	MaxCallStackSize int
+	// MaxBodyBytes limits the request body a script can read (default 10 MiB).
+	MaxBodyBytes int64
+	// ResponseBuffer is the size of the response buffer; more output is
+	// flushed (default 64 KiB).
+	ResponseBuffer int
+	// Dev shows script errors (message, file, line, stack) in 500 responses.
+	Dev bool
+	// Logger receives the request log (info), script console output and
+	// errors (default slog.Default()).
+	Logger *slog.Logger
+	// Stdout and Stderr receive console output of batch runs (RunFile);
+	// default os.Stdout and os.Stderr.
+	Stdout, Stderr io.Writer
+}
+
+func (c Config) withDefaults() Config {
+	if c.PoolSize <= 0 {
+		c.PoolSize = max(4, 4*goruntime.GOMAXPROCS(0))
+	}
+	if c.QueueTimeout <= 0 {
+		c.QueueTimeout = DefaultQueueTimeout
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.Timeout < 0 {
+		c.Timeout = 0
+	}
+	if c.MaxCallStackSize <= 0 {
+		c.MaxCallStackSize = DefaultMaxCallStackSize
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.ResponseBuffer <= 0 {
+		c.ResponseBuffer = DefaultResponseBuffer
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Stdout == nil {
+		c.Stdout = os.Stdout
+	}
+	if c.Stderr == nil {
+		c.Stderr = os.Stderr
+	}
+	return c
+}

@@ -1,0 +1,116 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dop251/goja"
+)
+
+// Errors a script run can end with, matched with errors.Is on a *ScriptError.
+var (
+	// ErrTimeout means the script ran longer than Config.Timeout and was interrupted.
+	ErrTimeout = errors.New("runtime: script timed out")
+	// ErrStackOverflow means the script exceeded Config.MaxCallStackSize.
+	ErrStackOverflow = errors.New("runtime: maximum call stack size exceeded")
+	// ErrPanic means Go code called by the script panicked.
+	ErrPanic = errors.New("runtime: panic in native code")
+	// ErrBusy means no VM became free within Config.QueueTimeout.
+	ErrBusy = errors.New("runtime: all VMs busy")
+)
+
+// A ScriptError is a failure of a script, at its original source position when
+// one is known (the loader maps transformed code back through its source map).
+type ScriptError struct {
+	File    string // script path relative to the root, or "" when unknown
+	Line    int    // 1-based, 0 when unknown
+	Column  int    // 1-based, 0 when unknown
+	Message string // the error as the script would print it ("TypeError: x is not a function")
+	Stack   string // the JavaScript stack, one "at ..." line per frame
+	Err     error  // the cause: ErrTimeout, ErrStackOverflow, ErrPanic, a Go error thrown by a module, or nil
+}
+
+// Error formats the error as "file:line:col: message".
+func (e *ScriptError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d:%d", e.Line, e.Column)
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Message)
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *ScriptError) Unwrap() error { return e.Err }
+
+// Location returns "file:line:col", or the file alone when no line is known.
+func (e *ScriptError) Location() string {
+	if e.Line == 0 {
+		return e.File
+	}
+	return fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)
+}
+
+// scriptError converts an error returned by goja into a *ScriptError, taking
+// the position from the innermost frame that has a source file.
+func scriptError(err error, file string) *ScriptError {
+	if err == nil {
+		return nil
+	}
+	var se *ScriptError
+	if errors.As(err, &se) {
+		return se
+	}
+	out := &ScriptError{File: file, Message: err.Error()}
+	var stack []goja.StackFrame
+	var ie *goja.InterruptedError
+	var so *goja.StackOverflowError
+	var ex *goja.Exception
+	switch {
+	case errors.As(err, &ie):
+		stack = ie.Stack()
+		if cause, ok := ie.Value().(error); ok {
+			out.Err = cause
+			out.Message = cause.Error()
+		} else {
+			out.Err = ErrTimeout
+			out.Message = fmt.Sprint(ie.Value())
+		}
+	case errors.As(err, &so):
+		stack = so.Stack()
+		out.Err = ErrStackOverflow
+		out.Message = "RangeError: Maximum call stack size exceeded"
+	case errors.As(err, &ex):
+		stack = ex.Stack()
+		out.Err = ex.Unwrap()
+		if v := ex.Value(); v != nil {
+			out.Message = v.String()
+			if out.Err != nil {
+				out.Message = "Error: " + out.Err.Error()
+			}
+		}
+	}
+	var sb strings.Builder
+	located := false
+	for i := range stack {
+		f := &stack[i]
+		p := f.Position()
+		if !located && p.Filename != "" && p.Line > 0 {
+			out.File, out.Line, out.Column = p.Filename, p.Line, p.Column
+			located = true
+		}
+		sb.WriteString("    at ")
+		if p.Filename != "" {
+			fmt.Fprintf(&sb, "%s (%s:%d:%d)\n", f.FuncName(), p.Filename, p.Line, p.Column)
+		} else {
+			fmt.Fprintf(&sb, "%s (native)\n", f.FuncName())
+		}
+	}
+	out.Stack = sb.String()
+	return out
+}

@@ -1,0 +1,229 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// The wrapper every module body is compiled in: a fresh function scope per
+// run, so top-level bindings never outlive the request. The prefix has no
+// newline, so line numbers of the transformed code stay as they are.
+const (
+	wrapperPrefix = "(function (exports, require, module, __filename, __dirname) {"
+	wrapperSuffix = "\n})"
+	// sourceMapURL names the in-memory source map; the parser asks our loader
+	// for it and never reads a file.
+	sourceMapURL = "dirigo-source.map"
+)
+
+// racyWindow is how long after its modification a file's stat is not trusted
+// alone: file times are coarse (a clock tick), so two writes of the same size
+// inside one tick look alike. Within the window the content hash decides.
+const racyWindow = 2 * time.Second
+
+// A fileVersion identifies one version of a file by its stat data.
+type fileVersion struct {
+	size, mtime, ctime int64
+	ino, dev           uint64
+}
+
+func versionOf(fi fs.FileInfo) fileVersion {
+	v := fileVersion{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		v.ctime = st.Ctim.Nano()
+		v.ino = st.Ino
+		v.dev = st.Dev
+	}
+	return v
+}
+
+// compiled is one compiled version of a file. It is immutable once stored.
+type compiled struct {
+	ver  fileVersion
+	gen  uint64 // watcher generation in which ver was last checked
+	sum  uint64 // content hash, checked while the version is racy
+	prog *goja.Program
+	err  error
+}
+
+// loader compiles script files under the root to *goja.Program, once per
+// file version, and shares the programs with every VM. ESM, TypeScript and
+// modern syntax go through esbuild to strict CommonJS with an in-memory
+// source map, so errors point at the original file, line and column.
+type loader struct {
+	root  *os.Root
+	now   func() time.Time
+	seed  maphash.Seed
+	files sync.Map // file → *compiled
+
+	mu       sync.Mutex
+	inflight map[string]*sync.WaitGroup
+}
+
+func newLoader(root *os.Root) *loader {
+	return &loader{root: root, now: time.Now, seed: maphash.MakeSeed(), inflight: map[string]*sync.WaitGroup{}}
+}
+
+// program returns the compiled program of file (a slash path relative to
+// the root). gen is the watcher's generation (0 when nothing watches the
+// root): a program checked in the same generation is returned without
+// touching the file system; otherwise the file's stat decides. A compile
+// error is returned as a *ScriptError and cached for that version like a
+// program; a missing file is an fs.ErrNotExist error.
+func (l *loader) program(file string, gen uint64) (*goja.Program, error) {
+	var cur *compiled
+	if v, ok := l.files.Load(file); ok {
+		cur = v.(*compiled)
+		if gen != 0 && cur.gen == gen {
+			return cur.prog, cur.err
+		}
+	}
+	fi, err := l.root.Stat(file)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w", file, fs.ErrNotExist)
+	}
+	ver := versionOf(fi)
+	if cur != nil && cur.ver == ver && !l.racy(fi) {
+		if gen != 0 {
+			nc := *cur
+			nc.gen = gen
+			l.files.Store(file, &nc)
+		}
+		return cur.prog, cur.err
+	}
+	for {
+		// Compile, or wait for the request already compiling this file.
+		l.mu.Lock()
+		if wg, busy := l.inflight[file]; busy {
+			l.mu.Unlock()
+			wg.Wait()
+			if v, ok := l.files.Load(file); ok && v.(*compiled).ver == ver {
+				c := v.(*compiled)
+				return c.prog, c.err
+			}
+			continue
+		}
+		wg := new(sync.WaitGroup)
+		wg.Add(1)
+		l.inflight[file] = wg
+		l.mu.Unlock()
+
+		c, err := l.load(file, ver, gen)
+		l.mu.Lock()
+		delete(l.inflight, file)
+		l.mu.Unlock()
+		wg.Done()
+		if err != nil {
+			return nil, err
+		}
+		return c.prog, c.err
+	}
+}
+
+// racy reports whether fi was modified so recently that its stat data may
+// not tell two versions apart.
+func (l *loader) racy(fi fs.FileInfo) bool {
+	return l.now().Sub(fi.ModTime()) < racyWindow
+}
+
+// load reads and compiles file. An unreadable file is an error (not cached);
+// a compile error is cached in the returned entry.
+func (l *loader) load(file string, ver fileVersion, gen uint64) (*compiled, error) {
+	src, err := l.root.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", file, err)
+	}
+	sum := maphash.Bytes(l.seed, src)
+	if v, ok := l.files.Load(file); ok {
+		if c := v.(*compiled); c.sum == sum {
+			// Same content (a touch, or a racy version re-checked).
+			nc := *c
+			nc.ver, nc.gen = ver, gen
+			l.files.Store(file, &nc)
+			return &nc, nil
+		}
+	}
+	prog, cerr := compileModule(file, src)
+	c := &compiled{ver: ver, gen: gen, sum: sum, prog: prog, err: cerr}
+	l.files.Store(file, c)
+	return c, nil
+}
+
+// compileModule turns the source of a module into a program that evaluates
+// to the module's wrapper function.
+func compileModule(file string, src []byte) (*goja.Program, error) {
+	if path.Ext(file) == ".json" {
+		if !json.Valid(src) {
+			return nil, &ScriptError{File: file, Message: "SyntaxError: invalid JSON"}
+		}
+		code := wrapperPrefix + "module.exports = " + string(src) + ";" + wrapperSuffix
+		return compileJS(file, code, nil)
+	}
+	loaderKind := api.LoaderJS
+	if path.Ext(file) == ".ts" {
+		loaderKind = api.LoaderTS
+	}
+	res := api.Transform(string(src), api.TransformOptions{
+		Loader:         loaderKind,
+		Format:         api.FormatCommonJS,
+		Target:         api.ESNext,
+		Supported:      map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false},
+		Banner:         `"use strict";`,
+		Sourcemap:      api.SourceMapExternal,
+		SourcesContent: api.SourcesContentExclude,
+		Sourcefile:     path.Base(file),
+		Platform:       api.PlatformNeutral,
+		LogLevel:       api.LogLevelSilent,
+		Charset:        api.CharsetUTF8,
+	})
+	if len(res.Errors) > 0 {
+		m := res.Errors[0]
+		se := &ScriptError{File: file, Message: "SyntaxError: " + m.Text}
+		if m.Location != nil {
+			se.Line, se.Column = m.Location.Line, m.Location.Column+1
+		}
+		return nil, se
+	}
+	code := wrapperPrefix + string(res.Code) + "\n//# sourceMappingURL=" + sourceMapURL + wrapperSuffix
+	return compileJS(file, code, res.Map)
+}
+
+// compileJS parses and compiles code as strict JavaScript. srcMap, when not
+// nil, is the only source map the parser may use.
+func compileJS(file, code string, srcMap []byte) (*goja.Program, error) {
+	opt := parser.WithDisableSourceMaps
+	if srcMap != nil {
+		opt = parser.WithSourceMapLoader(func(string) ([]byte, error) { return srcMap, nil })
+	}
+	ast, err := parser.ParseFile(nil, file, code, 0, opt)
+	if err != nil {
+		se := &ScriptError{File: file, Message: "SyntaxError: " + err.Error()}
+		var list parser.ErrorList
+		if errors.As(err, &list) && len(list) > 0 {
+			se.Message = "SyntaxError: " + list[0].Message
+			se.Line, se.Column = list[0].Position.Line, list[0].Position.Column
+		}
+		return nil, se
+	}
+	prog, err := goja.CompileAST(ast, true)
+	if err != nil {
+		return nil, &ScriptError{File: file, Message: strings.TrimPrefix(err.Error(), "SyntaxError: ")}
+	}
+	return prog, nil
+}

@@ -1,0 +1,251 @@
+package runtime
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+)
+
+// Errors of path resolution.
+var (
+	// ErrNotFound means no script, static file or folder index answers the path.
+	ErrNotFound = errors.New("runtime: not found")
+	// ErrBadPath means the path can never name a file under the root: it holds a
+	// ".." or "." segment, a backslash, a NUL or another control character.
+	ErrBadPath = errors.New("runtime: invalid path")
+)
+
+// RouteKind tells what a resolved path is served by.
+type RouteKind int
+
+// The kinds of routes.
+const (
+	// RouteScript runs File as a script.
+	RouteScript RouteKind = iota + 1
+	// RouteStatic serves File as a static file.
+	RouteStatic
+	// RouteRedirect sends the client to Location (a folder asked without its
+	// trailing slash).
+	RouteRedirect
+)
+
+// scriptExts are the extensions that make a file a script, in the order a
+// clean URL tries them.
+var scriptExts = [...]string{".js", ".ts", ".mjs", ".cjs"}
+
+// dirigiblePrefixes are the URL prefixes of Dirigible's script endpoints; what
+// follows them is a path under the script root.
+var dirigiblePrefixes = [...]string{"/services/js/", "/public/js/", "/services/ts/", "/public/ts/"}
+
+// maxFileSegments bounds the path segments searched for a script, so a
+// hostile URL with thousands of segments costs a bounded number of stats.
+const maxFileSegments = 32
+
+// A Route is the result of resolving a URL path.
+type Route struct {
+	Kind RouteKind
+	// File is the slash-separated path of the file relative to the root.
+	File string
+	// Info describes File at resolution time.
+	Info fs.FileInfo
+	// Resource is the sub-path after the script name, without a leading slash
+	// (request.getResourcePath()).
+	Resource string
+	// ServicePath is the URL path up to and including the script name.
+	ServicePath string
+	// Location is where a RouteRedirect sends the client.
+	Location string
+}
+
+// IsScript reports whether name has one of the script extensions.
+func IsScript(name string) bool {
+	return scriptExt(name) != ""
+}
+
+func scriptExt(name string) string {
+	ext := path.Ext(name)
+	for _, e := range scriptExts {
+		if ext == e {
+			return e
+		}
+	}
+	return ""
+}
+
+// hidden reports whether a path segment names something never served over
+// HTTP: dot-files, "_private"-style names and node_modules.
+func hidden(seg string) bool {
+	return seg == "" || seg[0] == '.' || seg[0] == '_' || seg == "node_modules"
+}
+
+// resolver maps URL paths to files under a root. It keeps no state between
+// calls, so a file dropped into the root is found by the next request.
+type resolver struct {
+	root *os.Root
+}
+
+// resolve maps a decoded URL path (as in url.URL.Path) to a route. It returns
+// ErrBadPath for paths that could leave the root and ErrNotFound when nothing
+// answers. The File of a returned route is always local to the root and has no
+// hidden segment.
+func (rv resolver) resolve(urlPath string) (Route, error) {
+	if urlPath == "" || urlPath[0] != '/' {
+		urlPath = "/" + urlPath
+	}
+	for i := 0; i < len(urlPath); i++ {
+		if c := urlPath[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return Route{}, ErrBadPath
+		}
+	}
+	prefix := ""
+	p := urlPath
+	for _, pre := range dirigiblePrefixes {
+		if strings.HasPrefix(p, pre) {
+			prefix, p = pre[:len(pre)-1], p[len(pre)-1:]
+			break
+		}
+	}
+	trailing := strings.HasSuffix(p, "/")
+	segs := splitSegments(p)
+	for _, s := range segs {
+		if s == "." || s == ".." {
+			return Route{}, ErrBadPath
+		}
+	}
+
+	// The whole path names a file (or a folder).
+	if r, err := rv.exact(segs, trailing); err == nil || !errors.Is(err, ErrNotFound) {
+		if err == nil {
+			switch r.Kind {
+			case RouteScript:
+				r.ServicePath = urlPath
+			case RouteRedirect:
+				r.Location = urlPath + "/"
+			}
+		}
+		return r, err
+	}
+
+	// A script followed by a resource path: the first prefix that is a script.
+	n := len(segs)
+	if n > maxFileSegments {
+		n = maxFileSegments
+	}
+	for i := 1; i < n; i++ {
+		last := segs[i-1]
+		if hidden(last) {
+			return Route{}, ErrNotFound
+		}
+		file := strings.Join(segs[:i], "/")
+		if r, ok := rv.script(file); ok {
+			r.Resource = strings.Join(segs[i:], "/")
+			if trailing {
+				r.Resource += "/"
+			}
+			r.ServicePath = prefix + "/" + strings.Join(segs[:i], "/")
+			return r, nil
+		}
+		if fi, err := rv.root.Stat(file); err != nil || !fi.IsDir() {
+			break
+		}
+	}
+	return Route{}, ErrNotFound
+}
+
+// exact resolves segs as a whole: a script (explicit or clean name), a static
+// file, or a folder (index or redirect).
+func (rv resolver) exact(segs []string, trailing bool) (Route, error) {
+	for _, s := range segs {
+		if hidden(s) {
+			return Route{}, ErrNotFound
+		}
+	}
+	if len(segs) > maxFileSegments {
+		return Route{}, ErrNotFound
+	}
+	file := strings.Join(segs, "/")
+	// A clean or explicit script name tries the scripts first (one stat for
+	// the common /hello); another extension tries the file itself first.
+	if file != "" && !trailing && (IsScript(file) || path.Ext(file) == "") {
+		if r, ok := rv.script(file); ok {
+			return r, nil
+		}
+	}
+	name := file
+	if name == "" {
+		name = "."
+	}
+	fi, err := rv.root.Stat(name)
+	if err != nil {
+		if file != "" && !trailing && !IsScript(file) && path.Ext(file) != "" {
+			if r, ok := rv.script(file); ok { // "user.profile" → user.profile.js
+				return r, nil
+			}
+		}
+		return Route{}, ErrNotFound
+	}
+	if fi.Mode().IsRegular() {
+		if trailing || IsScript(file) {
+			return Route{}, ErrNotFound
+		}
+		return Route{Kind: RouteStatic, File: file, Info: fi}, nil
+	}
+	if !fi.IsDir() {
+		return Route{}, ErrNotFound
+	}
+	if !trailing && file != "" {
+		return Route{Kind: RouteRedirect}, nil
+	}
+	index := path.Join(file, "index")
+	if r, ok := rv.script(index); ok {
+		return r, nil
+	}
+	if fi, err := rv.root.Stat(index + ".html"); err == nil && fi.Mode().IsRegular() {
+		return Route{Kind: RouteStatic, File: index + ".html", Info: fi}, nil
+	}
+	return Route{}, ErrNotFound
+}
+
+// script finds the script that file names: file itself when it has a script
+// extension, else file plus each script extension in turn. An explicit name
+// that is missing falls back to the other script extensions of the same base
+// (Dirigible's /services/js/x.js runs x.ts).
+func (rv resolver) script(file string) (Route, bool) {
+	base := file
+	if ext := scriptExt(file); ext != "" {
+		if fi, err := rv.root.Stat(file); err == nil && fi.Mode().IsRegular() {
+			return Route{Kind: RouteScript, File: file, Info: fi}, true
+		}
+		base = strings.TrimSuffix(file, ext)
+	}
+	for _, ext := range scriptExts {
+		name := base + ext
+		if name == file {
+			continue
+		}
+		if fi, err := rv.root.Stat(name); err == nil && fi.Mode().IsRegular() {
+			return Route{Kind: RouteScript, File: name, Info: fi}, true
+		}
+	}
+	return Route{}, false
+}
+
+// splitSegments splits a slash path into its non-empty segments.
+func splitSegments(p string) []string {
+	segs := make([]string, 0, 4)
+	for p != "" {
+		i := strings.IndexByte(p, '/')
+		var s string
+		if i < 0 {
+			s, p = p, ""
+		} else {
+			s, p = p[:i], p[i+1:]
+		}
+		if s != "" {
+			segs = append(segs, s)
+		}
+	}
+	return segs
+}

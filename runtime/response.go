@@ -1,0 +1,241 @@
+package runtime
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+)
+
+// ErrCommitted is returned by Response methods that need the response not to
+// have started (Reset, SendError, Redirect after output was flushed).
+var ErrCommitted = errors.New("runtime: response already committed")
+
+// Response is the buffered response of one script run. Output is kept in a
+// buffer (Config.ResponseBuffer) and sent when the script ends, when it
+// calls Flush, or when the buffer fills; until then status and headers may
+// change. Before the first byte goes out, the commit hook runs (the session
+// is written and its cookie set); if it fails, the client gets a 503 instead
+// of the script's output.
+type Response struct {
+	w       http.ResponseWriter
+	status  int
+	buf     []byte
+	limit   int
+	started bool  // status and headers are sent
+	done    bool  // no more output is accepted (closed, error sent, redirected)
+	written int64 // body bytes sent
+	failed  error // the commit hook's error, once it failed
+
+	// call, when set, commits its session once before the first byte.
+	call *Call
+}
+
+func (r *Response) init(w http.ResponseWriter, limit int, call *Call) {
+	r.w, r.status, r.limit, r.call = w, http.StatusOK, limit, call
+	r.buf = r.buf[:0]
+	r.started, r.done, r.written, r.failed = false, false, 0, nil
+}
+
+// Header returns the response headers. Changes after the response has
+// started are ignored.
+func (r *Response) Header() http.Header { return r.w.Header() }
+
+// Status returns the status code (200 unless set).
+func (r *Response) Status() int { return r.status }
+
+// SetStatus sets the status code; it is ignored once the response has started.
+func (r *Response) SetStatus(code int) {
+	if !r.started && code >= 100 && code <= 999 {
+		r.status = code
+	}
+}
+
+// Committed reports whether status and headers have been sent.
+func (r *Response) Committed() bool { return r.started }
+
+// Done reports whether the response accepts no more output.
+func (r *Response) Done() bool { return r.done }
+
+// Write adds p to the body. Output after Close, SendError or Redirect is
+// discarded. When the buffer fills, it is flushed.
+func (r *Response) Write(p []byte) (int, error) {
+	if r.done {
+		return len(p), nil
+	}
+	if len(r.buf)+len(p) > r.limit {
+		if err := r.Flush(); err != nil {
+			return 0, err
+		}
+		if len(p) >= r.limit {
+			n, err := r.w.Write(p)
+			r.written += int64(n)
+			return len(p), ignoreBodyNotAllowed(err)
+		}
+	}
+	r.buf = append(r.buf, p...)
+	return len(p), nil
+}
+
+// WriteString adds s to the body, like Write.
+func (r *Response) WriteString(s string) (int, error) {
+	if r.done {
+		return len(s), nil
+	}
+	if len(r.buf)+len(s) > r.limit {
+		return r.Write([]byte(s))
+	}
+	r.buf = append(r.buf, s...)
+	return len(s), nil
+}
+
+// Flush sends status, headers and the buffered body to the client now.
+func (r *Response) Flush() error {
+	if err := r.start(false); err != nil {
+		return err
+	}
+	if len(r.buf) > 0 {
+		n, err := r.w.Write(r.buf)
+		r.written += int64(n)
+		r.buf = r.buf[:0]
+		if err = ignoreBodyNotAllowed(err); err != nil {
+			return err
+		}
+	}
+	if f, ok := r.w.(http.Flusher); ok {
+		f.Flush()
+	}
+	return nil
+}
+
+// start runs the commit hook and sends status and headers, once. When final
+// is set the whole body is in the buffer and its length is announced.
+func (r *Response) start(final bool) error {
+	if r.failed != nil {
+		return r.failed
+	}
+	if r.started {
+		return nil
+	}
+	if r.call != nil {
+		if err := r.call.commitSession(); err != nil {
+			r.failed = err
+			r.sendPlain(http.StatusServiceUnavailable, "Service Unavailable\n", true)
+			return err
+		}
+	}
+	// net/http announces the length of small bodies itself; for a larger
+	// one sent whole, saying it spares the client chunked encoding.
+	if h := r.w.Header(); final && len(r.buf) > 2048 && bodyAllowed(r.status) && h.Get("Content-Length") == "" {
+		h.Set("Content-Length", strconv.Itoa(len(r.buf)))
+	}
+	r.started = true
+	r.w.WriteHeader(r.status)
+	return nil
+}
+
+// finish sends what is left: status and headers if they are not out, and the
+// buffered body. The script's work is over.
+func (r *Response) finish() error {
+	if r.failed != nil {
+		return r.failed
+	}
+	if err := r.start(true); err != nil {
+		return err
+	}
+	if len(r.buf) > 0 {
+		n, err := r.w.Write(r.buf)
+		r.written += int64(n)
+		r.buf = r.buf[:0]
+		return ignoreBodyNotAllowed(err)
+	}
+	return nil
+}
+
+// Reset clears status, headers and buffered body. It fails once the response
+// has started.
+func (r *Response) Reset() error {
+	if r.started {
+		return ErrCommitted
+	}
+	clear(r.w.Header())
+	r.status = http.StatusOK
+	r.buf = r.buf[:0]
+	r.done = false
+	return nil
+}
+
+// Close flushes the response and accepts no more output.
+func (r *Response) Close() error {
+	err := r.Flush()
+	r.done = true
+	return err
+}
+
+// SendError replaces the response with status code and a plain-text message
+// (the status text when msg is empty). Later output is discarded.
+func (r *Response) SendError(code int, msg string) error {
+	if r.started {
+		return ErrCommitted
+	}
+	if msg == "" {
+		msg = http.StatusText(code)
+	}
+	r.buf = r.buf[:0]
+	h := r.w.Header()
+	h.Del("Content-Length")
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	r.status = code
+	r.buf = append(r.buf, msg...)
+	r.done = true
+	return nil
+}
+
+// Redirect answers 302 Found with Location loc. Later output is discarded.
+func (r *Response) Redirect(loc string) error {
+	if r.started {
+		return ErrCommitted
+	}
+	r.buf = r.buf[:0]
+	r.w.Header().Set("Location", loc)
+	r.status = http.StatusFound
+	r.done = true
+	return nil
+}
+
+// sendPlain answers status with body in place of anything the script set,
+// when nothing has been sent yet. With skipCommit set, the session is not
+// committed (a failed request must not set session cookies).
+func (r *Response) sendPlain(status int, body string, skipCommit bool) {
+	r.done = true
+	r.buf = r.buf[:0]
+	if r.started {
+		return
+	}
+	if skipCommit {
+		r.call = nil
+	}
+	h := r.w.Header()
+	clear(h)
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", "1")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	r.started = true
+	r.status = status
+	r.w.WriteHeader(status)
+	n, _ := r.w.Write([]byte(body))
+	r.written += int64(n)
+}
+
+func bodyAllowed(status int) bool {
+	return !(status >= 100 && status <= 199 || status == http.StatusNoContent || status == http.StatusNotModified)
+}
+
+func ignoreBodyNotAllowed(err error) error {
+	if errors.Is(err, http.ErrBodyNotAllowed) {
+		return nil
+	}
+	return err
+}

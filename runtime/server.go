@@ -1,0 +1,357 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/dirigo/dirigo/runtime/sessions"
+)
+
+// Server serves a folder of scripts and static files over HTTP. It is an
+// http.Handler; Close releases it after the HTTP server has shut down.
+type Server struct {
+	cfg  Config
+	h    *host
+	pool *pool
+	rv   resolver
+	log  *slog.Logger
+	// watch reports changes under the root; nil means every request checks
+	// the files it uses.
+	watch *watcher
+	// routes caches resolved paths (string → cachedRoute) per generation.
+	routes  sync.Map
+	nroutes atomic.Int64
+}
+
+// maxCachedRoutes bounds the route cache (hostile URLs could grow it).
+const maxCachedRoutes = 10000
+
+type cachedRoute struct {
+	gen   uint64
+	route Route
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// NewServer returns a server for cfg.Root with the given modules. The VMs of
+// the pool are created (warm) before it returns.
+func NewServer(cfg Config, modules ...Module) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if cfg.Root == "" {
+		return nil, errors.New("runtime: Config.Root is empty")
+	}
+	abs, err := filepath.Abs(cfg.Root)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: script root: %w", err)
+	}
+	root, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: opening script root: %w", err)
+	}
+	h, err := newHost(cfg, root, filepath.ToSlash(abs), modules)
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	p, err := newPool(h, cfg.PoolSize, cfg.QueueTimeout)
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, h: h, pool: p, rv: resolver{root: root}, log: cfg.Logger}
+	if w, err := newWatcher(abs); err == nil {
+		s.watch = w
+	} else {
+		cfg.Logger.Warn("not watching the script root; checking files on every request", "error", err)
+	}
+	return s, nil
+}
+
+// generation returns the watcher's generation (0 without a watcher).
+func (s *Server) generation() uint64 {
+	if s.watch == nil {
+		return 0
+	}
+	return s.watch.generation()
+}
+
+// resolve resolves a URL path, from the cache when nothing changed since.
+func (s *Server) resolve(p string, gen uint64) (Route, error) {
+	if gen != 0 {
+		if v, ok := s.routes.Load(p); ok && v.(*cachedRoute).gen == gen {
+			return v.(*cachedRoute).route, nil
+		}
+	}
+	r, err := s.rv.resolve(p)
+	if err == nil && gen != 0 && r.Kind != RouteRedirect {
+		if _, had := s.routes.Swap(p, &cachedRoute{gen: gen, route: r}); !had && s.nroutes.Add(1) > maxCachedRoutes {
+			s.routes.Clear()
+			s.nroutes.Store(0)
+		}
+	}
+	return r, err
+}
+
+// Close releases the script root. Call it after the HTTP server has stopped.
+func (s *Server) Close() error {
+	s.pool.close()
+	if s.watch != nil {
+		s.watch.close()
+	}
+	return s.h.root.Close()
+}
+
+// ServeHTTP resolves the request path and runs the script (or serves the
+// static file) it names.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	gen := s.generation()
+	route, err := s.resolve(r.URL.Path, gen)
+	status, n := 0, int64(0)
+	switch {
+	case errors.Is(err, ErrBadPath):
+		status = http.StatusBadRequest
+		n = plainError(w, status)
+	case err != nil:
+		status = http.StatusNotFound
+		n = plainError(w, status)
+	case route.Kind == RouteRedirect:
+		loc := route.Location
+		if r.URL.RawQuery != "" {
+			loc += "?" + r.URL.RawQuery
+		}
+		status = http.StatusMovedPermanently
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			status = http.StatusPermanentRedirect
+		}
+		http.Redirect(w, r, loc, status)
+	case route.Kind == RouteStatic:
+		status, n = s.serveStatic(w, r, route)
+	default:
+		status, n = s.serveScript(w, r, route, gen)
+	}
+	// The request log line: through the handler directly, with at most the
+	// five attributes a Record holds inline and no caller PC, since
+	// Logger.Log would walk the stack for it.
+	if h := s.log.Handler(); h.Enabled(r.Context(), slog.LevelInfo) {
+		now := time.Now()
+		rec := slog.NewRecord(now, slog.LevelInfo, "request", 0)
+		rec.AddAttrs(
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", status),
+			slog.Int64("bytes", n),
+			slog.Duration("duration", now.Sub(start)),
+		)
+		_ = h.Handle(r.Context(), rec)
+	}
+}
+
+func plainError(w http.ResponseWriter, status int) int64 {
+	body := strconv.Itoa(status) + " " + http.StatusText(status) + "\n"
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	n, _ := w.Write([]byte(body))
+	return int64(n)
+}
+
+// serveScript runs the script of route and sends its response.
+func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route, gen uint64) (int, int64) {
+	prog, err := s.h.loader.program(route.File, gen)
+	if err != nil {
+		return s.fail(w, r, nil, route.File, err)
+	}
+	vm, err := s.pool.get(r.Context())
+	if err != nil {
+		s.log.Warn("no VM free", "path", r.URL.Path, "error", err)
+		w.Header().Set("Retry-After", "1")
+		return http.StatusServiceUnavailable, plainError(w, http.StatusServiceUnavailable)
+	}
+	c := &vm.scratch
+	c.reset(r.Context(), gen, r, route, s.cfg.Sessions, s.log, s.cfg.MaxBodyBytes)
+	c.resp.init(w, s.cfg.ResponseBuffer, c)
+	err = vm.run(c, route.File, prog)
+	var status int
+	var n int64
+	if err == nil {
+		if ferr := c.resp.finish(); ferr != nil && c.resp.failed != nil {
+			s.log.Error("committing session", "path", r.URL.Path, "script", route.File, "error", ferr)
+		}
+		status, n = c.resp.status, c.resp.written
+	} else {
+		status, n = s.fail(w, r, c, route.File, err)
+	}
+	c.end()
+	s.pool.put(vm)
+	return status, n
+}
+
+// fail logs a script failure and answers it, unless the response has
+// already started (then it only ends it).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *Call, file string, err error) (int, int64) {
+	status := statusOf(err)
+	se := scriptError(err, file)
+	level := slog.LevelError
+	if status == http.StatusServiceUnavailable {
+		level = slog.LevelWarn
+	}
+	s.log.LogAttrs(r.Context(), level, "script failed",
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.String("script", se.File),
+		slog.Int("line", se.Line),
+		slog.Int("column", se.Column),
+		slog.String("error", se.Message),
+		slog.String("stack", se.Stack),
+	)
+	body := strconv.Itoa(status) + " " + http.StatusText(status) + "\n"
+	if s.cfg.Dev && status >= 500 {
+		body += "\n" + se.Error() + "\n" + se.Stack
+	}
+	if c == nil {
+		var resp Response
+		resp.init(w, 0, nil)
+		resp.sendPlain(status, body, true)
+		return status, resp.written
+	}
+	if c.resp.started {
+		c.resp.done = true
+		return c.resp.status, c.resp.written
+	}
+	c.resp.sendPlain(status, body, true)
+	return status, c.resp.written
+}
+
+// statusOf maps a script failure to its HTTP status.
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, ErrTimeout):
+		return http.StatusGatewayTimeout
+	case errors.Is(err, sessions.ErrBusy), errors.Is(err, sessions.ErrUnavailable), errors.Is(err, sessions.ErrFull):
+		return http.StatusServiceUnavailable
+	case errors.Is(err, ErrBodyTooLarge):
+		return http.StatusRequestEntityTooLarge
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// serveStatic serves a file under the root with ETag, Last-Modified and Range.
+func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request, route Route) (int, int64) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		return http.StatusMethodNotAllowed, plainError(w, http.StatusMethodNotAllowed)
+	}
+	f, err := s.h.root.Open(route.File)
+	if err != nil {
+		return http.StatusNotFound, plainError(w, http.StatusNotFound)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return http.StatusNotFound, plainError(w, http.StatusNotFound)
+	}
+	h := w.Header()
+	h.Set("ETag", `"`+strconv.FormatInt(fi.ModTime().UnixNano(), 36)+"-"+strconv.FormatInt(fi.Size(), 36)+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	http.ServeContent(rec, r, path.Base(route.File), fi.ModTime(), f)
+	return rec.status, rec.n
+}
+
+// statusWriter records the status and size of a response it passes on.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+func (w *statusWriter) Write(p []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(p)
+	w.n += int64(n)
+	return n, err
+}
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// exitError is how process.exit(code) ends a batch run.
+type exitError int
+
+func (e exitError) Error() string { return "process.exit(" + strconv.Itoa(int(e)) + ")" }
+
+// RunFile runs the script file (a path relative to the root) outside HTTP,
+// in batch mode: request and response functions throw, session functions
+// answer as without a session, console prints to stdout and stderr, and the
+// global process has argv, env, exit() and exitCode. It returns the exit
+// code: process.exitCode or the process.exit argument, else 0; an uncaught
+// error returns 1 with the error.
+func (s *Server) RunFile(ctx context.Context, file string, args []string) (int, error) {
+	gen := s.generation()
+	prog, err := s.h.loader.program(file, gen)
+	if err != nil {
+		return 1, err
+	}
+	vm, err := s.pool.get(ctx)
+	if err != nil {
+		return 1, err
+	}
+	defer s.pool.put(vm)
+	c := &Call{ctx: ctx, gen: gen, args: args, logger: s.log, route: Route{Kind: RouteScript, File: file}}
+	err = vm.run(c, file, prog)
+	var ee exitError
+	if errors.As(err, &ee) {
+		return int(ee), nil
+	}
+	if err != nil {
+		return 1, err
+	}
+	return c.exitCode, nil
+}
+
+// installProcess binds the batch-mode process object on the run's global.
+func (vm *VM) installProcess(g *goja.Object, c *Call) {
+	rt := vm.rt
+	p := rt.NewObject()
+	argv := append([]string{"dirigo", path.Join(vm.h.rootDir, c.route.File)}, c.args...)
+	_ = p.Set("argv", argv)
+	env := rt.NewObject()
+	for _, kv := range os.Environ() {
+		for i := 0; i < len(kv); i++ {
+			if kv[i] == '=' {
+				_ = env.Set(kv[:i], kv[i+1:])
+				break
+			}
+		}
+	}
+	_ = p.Set("env", env)
+	_ = p.Set("exit", func(call goja.FunctionCall) goja.Value {
+		code := c.exitCode
+		if a := call.Argument(0); !goja.IsUndefined(a) {
+			code = int(a.ToInteger())
+		}
+		rt.Interrupt(exitError(code))
+		return goja.Undefined()
+	})
+	_ = p.DefineAccessorProperty("exitCode",
+		rt.ToValue(func(goja.FunctionCall) goja.Value { return rt.ToValue(c.exitCode) }),
+		rt.ToValue(func(call goja.FunctionCall) goja.Value {
+			c.exitCode = int(call.Argument(0).ToInteger())
+			return goja.Undefined()
+		}),
+		goja.FLAG_FALSE, goja.FLAG_TRUE)
+	_ = g.Set("process", p)
+}

@@ -1,0 +1,399 @@
+package sessions
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/securecookie"
+)
+
+// Defaults of Config.
+const (
+	DefaultCookieName      = "sid"
+	DefaultIdleTimeout     = 30 * time.Minute
+	DefaultLifetime        = 24 * time.Hour
+	DefaultLockTimeout     = 10 * time.Second
+	DefaultStoreTimeout    = 5 * time.Second
+	DefaultSweepInterval   = time.Minute
+	DefaultMaxValueBytes   = 64 << 10
+	DefaultMaxSessionBytes = 1 << 20
+	DefaultMaxAttributes   = 1000
+	// maxCookieBytes bounds a cookie value before any decoding work.
+	maxCookieBytes = 4096
+	// idBytes is the entropy of a session ID.
+	idBytes = 32
+)
+
+// Config configures a Manager. The zero value of every field means its default.
+type Config struct {
+	// CookieName names the session cookie (default "sid"). Over TLS the
+	// cookie is named "__Host-" + CookieName and marked Secure.
+	CookieName string
+	// IdleTimeout is the default maxInactiveInterval of new sessions
+	// (default 30m); negative means no idle limit.
+	IdleTimeout time.Duration
+	// Lifetime is the absolute lifetime of a session from its creation,
+	// never extended (default 24h); negative means none.
+	Lifetime time.Duration
+	// Keys sign (and, with a block key, encrypt) the cookie. The first key
+	// signs; every key verifies, so a new key can be put first and old
+	// cookies still work (they are re-signed with the new key). Required.
+	Keys []Key
+	// LockTimeout bounds how long a request waits for another request of the
+	// same session before ErrBusy (default 10s).
+	LockTimeout time.Duration
+	// StoreTimeout bounds each store call (default 5s).
+	StoreTimeout time.Duration
+	// TouchInterval is how stale the last-access time of a session may get
+	// before a read-only request writes it (default: a tenth of the idle
+	// timeout, at most a minute).
+	TouchInterval time.Duration
+	// SweepInterval is how often a Sweeper store is swept (default 1m).
+	SweepInterval time.Duration
+	// MaxValueBytes limits the JSON size of one attribute (default 64 KiB).
+	MaxValueBytes int
+	// MaxSessionBytes limits the total size of names and values (default 1 MiB).
+	MaxSessionBytes int
+	// MaxAttributes limits the number of attributes (default 1000).
+	MaxAttributes int
+	// Logger receives sweep and store errors (default slog.Default()).
+	Logger *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// A Key is one signing key (32 or 64 bytes) with an optional AES key
+// (16, 24 or 32 bytes) that also encrypts the cookie.
+type Key struct {
+	Hash  []byte
+	Block []byte
+}
+
+// Manager keeps sessions in a Store and ties them to requests by a signed
+// cookie. It is safe for concurrent use.
+type Manager struct {
+	store  Store
+	locker Locker
+	cfg    Config
+	codecs []*securecookie.SecureCookie
+	locks  lockTable
+	now    func() time.Time
+	log    *slog.Logger
+
+	stop     chan struct{}
+	stopOnce sync.Once
+	swept    sync.WaitGroup
+}
+
+// NewManager returns a manager over store. It starts a sweeper when store is
+// a Sweeper; Close stops it.
+func NewManager(store Store, cfg Config) (*Manager, error) {
+	if store == nil {
+		return nil, errors.New("sessions: nil store")
+	}
+	if len(cfg.Keys) == 0 {
+		return nil, errors.New("sessions: no cookie keys")
+	}
+	if cfg.CookieName == "" {
+		cfg.CookieName = DefaultCookieName
+	}
+	if !validCookieName(cfg.CookieName) {
+		return nil, fmt.Errorf("sessions: invalid cookie name %q", cfg.CookieName)
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.Lifetime == 0 {
+		cfg.Lifetime = DefaultLifetime
+	}
+	if cfg.LockTimeout <= 0 {
+		cfg.LockTimeout = DefaultLockTimeout
+	}
+	if cfg.StoreTimeout <= 0 {
+		cfg.StoreTimeout = DefaultStoreTimeout
+	}
+	if cfg.TouchInterval <= 0 {
+		cfg.TouchInterval = time.Minute
+		if cfg.IdleTimeout > 0 && cfg.IdleTimeout/10 < cfg.TouchInterval {
+			cfg.TouchInterval = cfg.IdleTimeout / 10
+		}
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = DefaultSweepInterval
+	}
+	if cfg.MaxValueBytes <= 0 {
+		cfg.MaxValueBytes = DefaultMaxValueBytes
+	}
+	if cfg.MaxSessionBytes <= 0 {
+		cfg.MaxSessionBytes = DefaultMaxSessionBytes
+	}
+	if cfg.MaxAttributes <= 0 {
+		cfg.MaxAttributes = DefaultMaxAttributes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	m := &Manager{store: store, cfg: cfg, now: cfg.Now, log: cfg.Logger, stop: make(chan struct{})}
+	m.locker, _ = store.(Locker)
+	m.locks.init()
+	for i, k := range cfg.Keys {
+		if n := len(k.Hash); n < 32 {
+			return nil, fmt.Errorf("sessions: key %d: signing key is %d bytes, want at least 32", i+1, n)
+		}
+		switch len(k.Block) {
+		case 0, 16, 24, 32:
+		default:
+			return nil, fmt.Errorf("sessions: key %d: encryption key is %d bytes, want 16, 24 or 32", i+1, len(k.Block))
+		}
+		c := securecookie.New(k.Hash, k.Block)
+		c.SetSerializer(securecookie.NopEncoder{})
+		c.MaxLength(maxCookieBytes)
+		if cfg.Lifetime > 0 {
+			// A cookie is (re)signed whenever its session is created or
+			// rotated, so it can never be older than the session's lifetime.
+			c.MaxAge(int((cfg.Lifetime + time.Minute) / time.Second))
+		} else {
+			c.MaxAge(0)
+		}
+		m.codecs = append(m.codecs, c)
+	}
+	if sw, ok := store.(Sweeper); ok {
+		m.swept.Add(1)
+		go m.sweep(sw)
+	}
+	return m, nil
+}
+
+// Close stops the sweeper. It does not close the store.
+func (m *Manager) Close() error {
+	m.stopOnce.Do(func() { close(m.stop) })
+	m.swept.Wait()
+	return nil
+}
+
+// Store returns the manager's store.
+func (m *Manager) Store() Store { return m.store }
+
+func (m *Manager) sweep(sw Sweeper) {
+	defer m.swept.Done()
+	t := time.NewTicker(m.cfg.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), m.cfg.SweepInterval)
+			n, err := sw.Sweep(ctx, m.now())
+			cancel()
+			if err != nil {
+				m.log.Error("sweeping expired sessions", "error", err)
+			} else if n > 0 {
+				m.log.Debug("swept expired sessions", "count", n)
+			}
+		}
+	}
+}
+
+// Begin returns the session handle of request r. It does no I/O: the cookie
+// is read and the session loaded (and locked) on the handle's first use. The
+// caller must call End when the request is done.
+func (m *Manager) Begin(r *http.Request) *Session {
+	return &Session{m: m, r: r, ctx: r.Context()}
+}
+
+// cookieName returns the session cookie's name for r.
+func (m *Manager) cookieName(secure bool) string {
+	if secure {
+		return "__Host-" + m.cfg.CookieName
+	}
+	return m.cfg.CookieName
+}
+
+// readCookie returns the session ID of the first cookie of r that verifies,
+// and whether it was signed with a key other than the first. It makes no
+// store call: a cookie that does not verify, is oversized or expired, or
+// does not hold a well-formed ID, is ignored.
+func (m *Manager) readCookie(r *http.Request) (id string, resign bool) {
+	name := m.cookieName(r.TLS != nil)
+	for _, c := range r.CookiesNamed(name) {
+		if id, i := m.decode(name, c.Value); id != "" {
+			return id, i > 0
+		}
+	}
+	return "", false
+}
+
+// decode verifies a cookie value and returns the ID it carries with the index
+// of the key that verified it, or "" when no key does.
+func (m *Manager) decode(name, value string) (string, int) {
+	if len(value) == 0 || len(value) > maxCookieBytes {
+		return "", -1
+	}
+	for i, c := range m.codecs {
+		var raw []byte
+		if c.Decode(name, value, &raw) == nil && validID(raw) {
+			return string(raw), i
+		}
+	}
+	return "", -1
+}
+
+// encode signs id with the first key.
+func (m *Manager) encode(name, id string) (string, error) {
+	return m.codecs[0].Encode(name, []byte(id))
+}
+
+// newID returns a fresh session ID: 32 bytes from crypto/rand, base64url.
+func newID() string {
+	var b [idBytes]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// validID reports whether b has the form of an ID made by newID.
+func validID(b []byte) bool {
+	if len(b) != base64.RawURLEncoding.EncodedLen(idBytes) {
+		return false
+	}
+	for _, c := range b {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// storeKey derives the store key of a session ID, so a store (or its
+// backup) never holds an ID a client could present.
+func storeKey(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+func validCookieName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || c == '=' || c == ';' || c == ',' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// lock serializes the requests of the session under key: first in this
+// process, then across processes when the store is a Locker. It waits at
+// most Config.LockTimeout.
+func (m *Manager) lock(ctx context.Context, key string) (func(), error) {
+	unlock, ok := m.locks.tryLock(key)
+	if ok && m.locker == nil {
+		return unlock, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.cfg.LockTimeout)
+	defer cancel()
+	if !ok {
+		var err error
+		if unlock, err = m.locks.lock(ctx, key); err != nil {
+			return nil, err
+		}
+	}
+	if m.locker == nil {
+		return unlock, nil
+	}
+	sunlock, err := m.locker.Lock(ctx, key)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	return func() { sunlock(); unlock() }, nil
+}
+
+// lockTable holds one lock per session key in use, in shards.
+type lockTable struct {
+	shards [64]lockShard
+}
+
+type lockShard struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	sem  chan struct{}
+	refs int
+}
+
+func (t *lockTable) init() {
+	for i := range t.shards {
+		t.shards[i].m = map[string]*keyLock{}
+	}
+}
+
+func (t *lockTable) shard(key string) *lockShard {
+	var h uint32 = 2166136261
+	for i := 0; i < len(key); i++ {
+		h = (h ^ uint32(key[i])) * 16777619
+	}
+	return &t.shards[h%uint32(len(t.shards))]
+}
+
+var keyLockPool = sync.Pool{New: func() any { return &keyLock{sem: make(chan struct{}, 1)} }}
+
+// acquire registers interest in the lock of key.
+func (t *lockTable) acquire(key string) (*lockShard, *keyLock) {
+	s := t.shard(key)
+	s.mu.Lock()
+	l := s.m[key]
+	if l == nil {
+		l = keyLockPool.Get().(*keyLock)
+		s.m[key] = l
+	}
+	l.refs++
+	s.mu.Unlock()
+	return s, l
+}
+
+// release drops the interest taken by acquire.
+func (s *lockShard) release(key string, l *keyLock) {
+	s.mu.Lock()
+	if l.refs--; l.refs == 0 {
+		delete(s.m, key)
+		keyLockPool.Put(l)
+	}
+	s.mu.Unlock()
+}
+
+// tryLock takes the lock of key if it is free.
+func (t *lockTable) tryLock(key string) (func(), bool) {
+	s, l := t.acquire(key)
+	select {
+	case l.sem <- struct{}{}:
+		return func() { <-l.sem; s.release(key, l) }, true
+	default:
+		s.release(key, l)
+		return nil, false
+	}
+}
+
+// lock waits for the lock of key until ctx is done (then ErrBusy).
+func (t *lockTable) lock(ctx context.Context, key string) (func(), error) {
+	s, l := t.acquire(key)
+	select {
+	case l.sem <- struct{}{}:
+		return func() { <-l.sem; s.release(key, l) }, nil
+	case <-ctx.Done():
+		s.release(key, l)
+		return nil, fmt.Errorf("%w: gave up waiting for other requests of the same session: %w", ErrBusy, context.Cause(ctx))
+	}
+}

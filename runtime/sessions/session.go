@@ -1,0 +1,541 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+)
+
+type state uint8
+
+const (
+	stNone   state = iota // no session: reads see an empty one, the first write creates it
+	stNew                 // created by this request, not stored yet
+	stLoaded              // loaded from the client's cookie (or stored by this request)
+)
+
+// Session is one request's handle on its session. The first call of any
+// method reads the cookie and, when it names a stored session, waits for the
+// other requests of that session (Config.LockTimeout) and loads it; the lock
+// is held until End, so the requests of one session never interleave.
+//
+// A request that only reads creates nothing: without a cookie, reads see an
+// empty new session (IsNew true, an ID that is stored only if something is
+// written). Changes are kept in the handle and written by Commit, which the
+// server calls before the first byte of the response.
+//
+// A Session is used by one goroutine at a time.
+type Session struct {
+	m   *Manager
+	r   *http.Request
+	ctx context.Context
+
+	loaded  bool
+	loadErr error
+	unlock  func()
+	resign  bool // the cookie verified with an old key: send it again signed with the first
+	joined  bool // the session was loaded from the client's cookie
+
+	st        state
+	id        string
+	key       string
+	storedKey string // key under which the session is stored now ("" if not stored)
+	meta      Meta
+	base      map[string]Attr  // attributes as stored (shared with the store: never modified)
+	changes   map[string]*Attr // uncommitted sets (non-nil) and removals (nil)
+	metaDirty bool
+	maxSeq    uint64
+	size      int // bytes of names and values, -1 until computed
+
+	deleteKeys  []string // invalidated sessions to delete at commit
+	clearCookie bool     // send an expired cookie (invalidated, no new session)
+	cookieSent  bool     // headers are out: cookie changes are no longer possible
+}
+
+// load reads the cookie and loads the session it names, once.
+func (s *Session) load() error {
+	if s.loaded {
+		return s.loadErr
+	}
+	s.loaded = true
+	s.size = -1
+	id, resign := s.m.readCookie(s.r)
+	if id == "" {
+		return nil
+	}
+	key := storeKey(id)
+	unlock, err := s.m.lock(s.ctx, key)
+	if err != nil {
+		s.loadErr = err
+		return err
+	}
+	s.unlock = unlock
+	ctx, cancel := context.WithTimeout(s.ctx, s.m.cfg.StoreTimeout)
+	defer cancel()
+	rec, err := s.m.store.Load(ctx, key)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case err != nil:
+		s.loadErr = fmt.Errorf("%w: loading session: %w", ErrUnavailable, err)
+		return s.loadErr
+	}
+	if rec.Expired(s.m.now()) {
+		if err := s.m.store.Delete(ctx, key); err != nil {
+			s.m.log.Warn("deleting expired session", "error", err)
+		}
+		return nil
+	}
+	s.st, s.id, s.key, s.storedKey = stLoaded, id, key, key
+	s.meta, s.base, s.resign, s.joined = rec.Meta, rec.Attrs, resign, true
+	return nil
+}
+
+// materialize makes sure a session exists to be written: in state stNone it
+// starts a new one (stored at commit).
+func (s *Session) materialize() error {
+	if s.st != stNone {
+		return nil
+	}
+	if s.cookieSent {
+		return fmt.Errorf("%w: cannot create a session after the response has started; touch the session before flushing output", ErrCommitted)
+	}
+	s.pending()
+	s.st = stNew
+	return nil
+}
+
+// pending gives a not-yet-created session its ID and meta.
+func (s *Session) pending() {
+	if s.id != "" {
+		return
+	}
+	now := s.m.now()
+	s.id = newID()
+	s.key = storeKey(s.id)
+	s.meta = Meta{Created: now, Accessed: now, MaxIdle: s.m.cfg.IdleTimeout}
+	if s.m.cfg.Lifetime > 0 {
+		s.meta.Deadline = now.Add(s.m.cfg.Lifetime)
+	}
+	s.base, s.changes, s.maxSeq, s.size = nil, nil, 0, 0
+}
+
+// ID returns the session ID. Without a session it is the ID the session will
+// have if this request writes to it.
+func (s *Session) ID() (string, error) {
+	if err := s.load(); err != nil {
+		return "", err
+	}
+	s.pending()
+	return s.id, nil
+}
+
+// IsNew reports whether the client does not know the session yet: true
+// until a request presents its cookie.
+func (s *Session) IsNew() (bool, error) {
+	if err := s.load(); err != nil {
+		return false, err
+	}
+	return !s.joined, nil
+}
+
+// Exists reports whether the request has a stored session or has created one.
+func (s *Session) Exists() (bool, error) {
+	if err := s.load(); err != nil {
+		return false, err
+	}
+	return s.st != stNone, nil
+}
+
+// Created returns the creation time.
+func (s *Session) Created() (time.Time, error) {
+	if err := s.load(); err != nil {
+		return time.Time{}, err
+	}
+	s.pending()
+	return s.meta.Created, nil
+}
+
+// LastAccessed returns the start of the previous request of the session (the
+// creation time for a new one).
+func (s *Session) LastAccessed() (time.Time, error) {
+	if err := s.load(); err != nil {
+		return time.Time{}, err
+	}
+	s.pending()
+	return s.meta.Accessed, nil
+}
+
+// MaxInactive returns the idle timeout; ≤ 0 means none.
+func (s *Session) MaxInactive() (time.Duration, error) {
+	if err := s.load(); err != nil {
+		return 0, err
+	}
+	s.pending()
+	return s.meta.MaxIdle, nil
+}
+
+// SetMaxInactive sets the idle timeout; ≤ 0 means no idle limit (the
+// absolute lifetime still applies). It creates the session if needed.
+func (s *Session) SetMaxInactive(d time.Duration) error {
+	if err := s.load(); err != nil {
+		return err
+	}
+	if err := s.materialize(); err != nil {
+		return err
+	}
+	if d < 0 {
+		d = 0
+	}
+	if s.meta.MaxIdle != d {
+		s.meta.MaxIdle = d
+		s.metaDirty = true
+	}
+	return nil
+}
+
+// Get returns the JSON value of attribute name, and false when it is not set.
+func (s *Session) Get(name string) ([]byte, bool, error) {
+	if err := s.load(); err != nil {
+		return nil, false, err
+	}
+	if a, ok := s.changes[name]; ok {
+		if a == nil {
+			return nil, false, nil
+		}
+		return a.Value, true, nil
+	}
+	a, ok := s.base[name]
+	return a.Value, ok, nil
+}
+
+// Set sets attribute name to the JSON text value, creating the session if
+// needed. It fails with ErrLimit when the value, the session or the number of
+// attributes would go over the configured limits.
+func (s *Session) Set(name string, value []byte) error {
+	if err := s.load(); err != nil {
+		return err
+	}
+	cfg := &s.m.cfg
+	if len(value) > cfg.MaxValueBytes {
+		return fmt.Errorf("%w: the value of %q is %d bytes, more than the %d allowed", ErrLimit, name, len(value), cfg.MaxValueBytes)
+	}
+	if err := s.materialize(); err != nil {
+		return err
+	}
+	s.computeSize()
+	old, had := s.current(name)
+	size := s.size + len(value) - len(old.Value)
+	if !had {
+		size += len(name)
+		if s.count() >= cfg.MaxAttributes {
+			return fmt.Errorf("%w: the session already has %d attributes, the most allowed", ErrLimit, cfg.MaxAttributes)
+		}
+	}
+	if size > cfg.MaxSessionBytes {
+		return fmt.Errorf("%w: setting %q would make the session %d bytes, more than the %d allowed", ErrLimit, name, size, cfg.MaxSessionBytes)
+	}
+	seq := old.Seq
+	if !had {
+		s.maxSeq++
+		seq = s.maxSeq
+	}
+	if s.changes == nil {
+		s.changes = make(map[string]*Attr, 4)
+	}
+	s.changes[name] = &Attr{Seq: seq, Value: value}
+	s.size = size
+	return nil
+}
+
+// Remove removes attribute name. Removing a missing attribute does nothing.
+func (s *Session) Remove(name string) error {
+	if err := s.load(); err != nil {
+		return err
+	}
+	old, had := s.current(name)
+	if !had {
+		return nil
+	}
+	s.computeSize()
+	s.size -= len(name) + len(old.Value)
+	if _, stored := s.base[name]; stored {
+		if s.changes == nil {
+			s.changes = make(map[string]*Attr, 4)
+		}
+		s.changes[name] = nil
+	} else {
+		delete(s.changes, name)
+	}
+	return nil
+}
+
+// Names returns the attribute names in the order they were first set.
+func (s *Session) Names() ([]string, error) {
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	type named struct {
+		name string
+		seq  uint64
+	}
+	all := make([]named, 0, len(s.base)+len(s.changes))
+	for n, a := range s.base {
+		if _, changed := s.changes[n]; !changed {
+			all = append(all, named{n, a.Seq})
+		}
+	}
+	for n, a := range s.changes {
+		if a != nil {
+			all = append(all, named{n, a.Seq})
+		}
+	}
+	slices.SortFunc(all, func(a, b named) int {
+		if a.seq != b.seq {
+			if a.seq < b.seq {
+				return -1
+			}
+			return 1
+		}
+		if a.name < b.name {
+			return -1
+		}
+		return 1
+	})
+	names := make([]string, len(all))
+	for i, a := range all {
+		names[i] = a.name
+	}
+	return names, nil
+}
+
+// Invalidate ends the session: it is deleted at commit and the client gets
+// an expired cookie. Later calls in the same request see a fresh, empty
+// session (Dirigible's behaviour), which a write creates.
+func (s *Session) Invalidate() error {
+	if err := s.load(); err != nil {
+		return err
+	}
+	if s.storedKey != "" {
+		if s.cookieSent {
+			return fmt.Errorf("%w: cannot invalidate the session after the response has started", ErrCommitted)
+		}
+		s.deleteKeys = append(s.deleteKeys, s.storedKey)
+		s.clearCookie = true
+	}
+	s.st, s.id, s.key, s.storedKey = stNone, "", "", ""
+	s.base, s.changes, s.metaDirty, s.maxSeq, s.size = nil, nil, false, 0, 0
+	s.resign, s.joined = false, false
+	return nil
+}
+
+// ChangeID gives the session a new ID, keeping its data, creation time and
+// lifetime; the old ID stops working at commit. It creates the session if
+// needed and returns the new ID.
+func (s *Session) ChangeID() (string, error) {
+	if err := s.load(); err != nil {
+		return "", err
+	}
+	if s.cookieSent {
+		return "", fmt.Errorf("%w: cannot change the session ID after the response has started", ErrCommitted)
+	}
+	if err := s.materialize(); err != nil {
+		return "", err
+	}
+	s.id = newID()
+	s.key = storeKey(s.id)
+	return s.id, nil
+}
+
+// Create makes sure the session exists (stored at commit), like PROIV's
+// createSession(): nothing happens when there is one already.
+func (s *Session) Create() error {
+	if err := s.load(); err != nil {
+		return err
+	}
+	return s.materialize()
+}
+
+func (s *Session) current(name string) (Attr, bool) {
+	if a, ok := s.changes[name]; ok {
+		if a == nil {
+			return Attr{}, false
+		}
+		return *a, true
+	}
+	a, ok := s.base[name]
+	return a, ok
+}
+
+func (s *Session) count() int {
+	n := len(s.base)
+	for name, a := range s.changes {
+		_, stored := s.base[name]
+		switch {
+		case a == nil && stored:
+			n--
+		case a != nil && !stored:
+			n++
+		}
+	}
+	return n
+}
+
+// computeSize sums the stored attributes once, with their highest Seq.
+func (s *Session) computeSize() {
+	if s.size >= 0 {
+		return
+	}
+	s.size = 0
+	for n, a := range s.base {
+		s.size += len(n) + len(a.Value)
+		s.maxSeq = max(s.maxSeq, a.Seq)
+	}
+}
+
+// Commit writes the request's session changes to the store and their cookie
+// to h: a new session is created, a changed one updated (only the changed
+// attributes), a rotated one moved, an invalidated one deleted, and an
+// unchanged one has its last-access time refreshed when it is stale. It is
+// called before the first byte of the response; after it, changes that need
+// a new cookie fail with ErrCommitted, and others are written by the next
+// Commit. A failed commit writes no cookie and wraps ErrUnavailable, ErrFull
+// or ErrNotFound (the session vanished under a parallel request).
+func (s *Session) Commit(h http.Header) error {
+	defer func() { s.cookieSent = true }()
+	if !s.loaded || s.loadErr != nil {
+		return nil
+	}
+	now := s.m.now()
+	ctx, cancel := context.WithTimeout(s.ctx, s.m.cfg.StoreTimeout)
+	defer cancel()
+	for len(s.deleteKeys) > 0 {
+		if err := s.m.store.Delete(ctx, s.deleteKeys[0]); err != nil {
+			return fmt.Errorf("%w: deleting session: %w", ErrUnavailable, err)
+		}
+		s.deleteKeys = s.deleteKeys[1:]
+	}
+	setCookie := false
+	switch s.st {
+	case stNew:
+		s.meta.Accessed = now
+		rec := &Record{Meta: s.meta, Attrs: s.merged()}
+		if err := s.m.store.Create(ctx, s.key, rec); err != nil {
+			return storeErr("creating session", err)
+		}
+		s.st, s.storedKey, s.base, s.changes, s.metaDirty = stLoaded, s.key, rec.Attrs, nil, false
+		setCookie = true
+	case stLoaded:
+		c := s.change()
+		if s.storedKey != s.key {
+			c.Accessed = now
+			if err := s.m.store.Rotate(ctx, s.storedKey, s.key, c); err != nil {
+				return storeErr("rotating session ID", err)
+			}
+			setCookie = true
+		} else if len(c.Set) > 0 || len(c.Delete) > 0 || s.metaDirty || now.Sub(s.meta.Accessed) >= s.m.cfg.TouchInterval {
+			c.Accessed = now
+			if err := s.m.store.Update(ctx, s.key, c); err != nil {
+				return storeErr("updating session", err)
+			}
+		} else {
+			break
+		}
+		s.storedKey, s.meta, s.metaDirty = s.key, c.Meta, false
+		if len(s.changes) > 0 {
+			s.base, s.changes = s.merged(), nil
+		}
+	}
+	if s.resign && s.st == stLoaded {
+		setCookie = true
+	}
+	s.resign = false
+	switch {
+	case setCookie:
+		if err := s.writeCookie(h, s.id); err != nil {
+			return err
+		}
+		s.clearCookie = false
+	case s.clearCookie:
+		s.writeCookie(h, "")
+		s.clearCookie = false
+	}
+	return nil
+}
+
+func storeErr(what string, err error) error {
+	switch {
+	case errors.Is(err, ErrFull), errors.Is(err, ErrNotFound), errors.Is(err, ErrExists):
+		return fmt.Errorf("%s: %w", what, err)
+	default:
+		return fmt.Errorf("%w: %s: %w", ErrUnavailable, what, err)
+	}
+}
+
+// change returns the uncommitted changes as a store Change.
+func (s *Session) change() *Change {
+	c := &Change{Meta: s.meta}
+	for name, a := range s.changes {
+		if a == nil {
+			c.Delete = append(c.Delete, name)
+			continue
+		}
+		if c.Set == nil {
+			c.Set = make(map[string]Attr, len(s.changes))
+		}
+		c.Set[name] = *a
+	}
+	return c
+}
+
+// merged returns a new map of the stored attributes with the changes applied.
+func (s *Session) merged() map[string]Attr {
+	m := make(map[string]Attr, len(s.base)+len(s.changes))
+	for n, a := range s.base {
+		m[n] = a
+	}
+	for n, a := range s.changes {
+		if a == nil {
+			delete(m, n)
+		} else {
+			m[n] = *a
+		}
+	}
+	return m
+}
+
+// writeCookie adds the session cookie for id to h, or an expired cookie when
+// id is empty, with the headers that keep shared caches from storing it.
+func (s *Session) writeCookie(h http.Header, id string) error {
+	secure := s.r.TLS != nil
+	name := s.m.cookieName(secure)
+	c := &http.Cookie{Name: name, Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
+	if id == "" {
+		c.MaxAge = -1
+		c.Expires = time.Unix(0, 0)
+	} else {
+		v, err := s.m.encode(name, id)
+		if err != nil {
+			return fmt.Errorf("sessions: signing cookie: %w", err)
+		}
+		c.Value = v
+	}
+	h.Add("Set-Cookie", c.String())
+	if !slices.Contains(h.Values("Vary"), "Cookie") {
+		h.Add("Vary", "Cookie")
+	}
+	h.Set("Cache-Control", "no-store")
+	return nil
+}
+
+// End releases the session's lock. Uncommitted changes are dropped. The
+// handle must not be used afterwards.
+func (s *Session) End() {
+	if s.unlock != nil {
+		s.unlock()
+		s.unlock = nil
+	}
+}

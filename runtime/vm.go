@@ -1,0 +1,409 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+// host is what every VM of a server shares: configuration, the script root,
+// the compile cache and the modules.
+type host struct {
+	cfg     Config
+	root    *os.Root
+	rootDir string // absolute path of the root, for __filename
+	loader  *loader
+	natives map[string]*Module // by require name
+	globals []*Module
+	logger  *slog.Logger
+	harden  *goja.Program
+	pkgs    pkgCache
+	// resolved caches require() resolutions (resolveKey → resolvedFile).
+	resolved sync.Map
+	// stdout and stderr receive console output in batch mode.
+	stdout, stderr io.Writer
+}
+
+func newHost(cfg Config, root *os.Root, rootDir string, modules []Module) (*host, error) {
+	h := &host{
+		cfg:     cfg,
+		root:    root,
+		rootDir: rootDir,
+		loader:  newLoader(root),
+		natives: make(map[string]*Module, len(modules)),
+		logger:  cfg.Logger,
+		stdout:  cfg.Stdout,
+		stderr:  cfg.Stderr,
+	}
+	for i := range modules {
+		m := &modules[i]
+		if m.Load == nil {
+			return nil, fmt.Errorf("runtime: module %q has no Load", m.Name)
+		}
+		if m.Name != "" {
+			if _, dup := h.natives[m.Name]; dup {
+				return nil, fmt.Errorf("runtime: module %q registered twice", m.Name)
+			}
+			h.natives[m.Name] = m
+		}
+		if m.Global != "" {
+			h.globals = append(h.globals, m)
+		}
+	}
+	prog, err := goja.Compile("harden.js", hardenJS, true)
+	if err != nil {
+		return nil, fmt.Errorf("compiling harden.js: %w", err)
+	}
+	h.harden = prog
+	return h, nil
+}
+
+// A VM is one goja runtime with the host's globals and modules. It serves one
+// request at a time; the pool hands it out. Modules reach the request in
+// progress through Call.
+type VM struct {
+	h      *host
+	rt     *goja.Runtime
+	base   *goja.Object // the frozen global object every request's global inherits from
+	harden goja.Callable
+	// natives caches the frozen exports of native modules, per VM.
+	natives map[string]goja.Value
+	// requires caches the (frozen) require function of each folder.
+	requires  map[string]goja.Value
+	stringify goja.Callable
+	parse     goja.Callable
+
+	// funcs caches the wrapper function of each module file run on this VM.
+	funcs map[string]*moduleFunc
+	// scratch is the Call the server reuses for each request on this VM.
+	scratch Call
+	// global is the global object of requests.
+	global requestGlobal
+
+	call     *Call
+	modules  map[string]*moduleObject // this request's module cache, by file
+	rejected map[*goja.Promise]struct{}
+	loop     loop
+
+	// deadline is when the running script times out (Unix nanoseconds), or 0
+	// when none runs; the pool's watchdog interrupts it past that time.
+	deadline atomic.Int64
+	timedOut atomic.Bool
+	// broken marks a VM that must not be reused: it was interrupted, panicked
+	// or overflowed its stack.
+	broken bool
+}
+
+func newVM(h *host) (*VM, error) {
+	rt := goja.New()
+	if n := h.cfg.MaxCallStackSize; n > 0 {
+		rt.SetMaxCallStackSize(n)
+	}
+	vm := &VM{
+		h:        h,
+		rt:       rt,
+		base:     rt.GlobalObject(),
+		natives:  map[string]goja.Value{},
+		requires: map[string]goja.Value{},
+		funcs:    map[string]*moduleFunc{},
+		modules:  map[string]*moduleObject{},
+		rejected: map[*goja.Promise]struct{}{},
+	}
+	vm.loop.init()
+	rt.SetPromiseRejectionTracker(vm.trackRejection)
+	jsonObj := rt.Get("JSON").ToObject(rt)
+	vm.stringify, _ = goja.AssertFunction(jsonObj.Get("stringify"))
+	vm.parse, _ = goja.AssertFunction(jsonObj.Get("parse"))
+	if err := vm.base.DefineAccessorProperty("globalThis",
+		rt.ToValue(func(goja.FunctionCall) goja.Value { return rt.GlobalObject() }), nil,
+		goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
+		return nil, fmt.Errorf("defining globalThis: %w", err)
+	}
+	vm.installConsole()
+	vm.installTimers()
+	for _, m := range h.globals {
+		v, err := vm.native(m, false)
+		if err != nil {
+			return nil, fmt.Errorf("loading global %s: %w", m.Global, err)
+		}
+		if err := vm.base.Set(m.Global, v); err != nil {
+			return nil, fmt.Errorf("setting global %s: %w", m.Global, err)
+		}
+	}
+	hv, err := rt.RunProgram(h.harden)
+	if err != nil {
+		return nil, fmt.Errorf("hardening VM: %w", err)
+	}
+	harden, ok := goja.AssertFunction(hv)
+	if !ok {
+		return nil, errors.New("runtime: harden.js did not return a function")
+	}
+	vm.harden = harden
+	vm.global = requestGlobal{base: vm.base, builtins: map[string]goja.Value{}}
+	for _, k := range vm.base.GetOwnPropertyNames() {
+		if k != "globalThis" { // an accessor: it returns the current global
+			vm.global.builtins[k] = vm.base.Get(k)
+		}
+	}
+	vm.global.obj = rt.NewDynamicObject(&vm.global)
+	return vm, nil
+}
+
+// Runtime returns the goja runtime. It may only be used from the goroutine
+// running the VM (inside Module.Load or a function called by a script).
+func (vm *VM) Runtime() *goja.Runtime { return vm.rt }
+
+// Call returns the request in progress, or nil between requests.
+func (vm *VM) Call() *Call { return vm.call }
+
+// Require returns the exports of the native module name, loading it for this
+// VM on first use. Modules use it to share objects (sdk/http re-exports the
+// request module).
+func (vm *VM) Require(name string) (goja.Value, error) {
+	m := vm.h.natives[name]
+	if m == nil {
+		return nil, fmt.Errorf("runtime: no native module %q", name)
+	}
+	return vm.native(m, true)
+}
+
+// JSON returns the JSON text of v as JSON.stringify gives it, and false when
+// JSON.stringify gives undefined (functions, symbols, undefined). It panics
+// with the script's exception for cycles and BigInt, like JSON.stringify.
+func (vm *VM) JSON(v goja.Value) (string, bool) {
+	res, err := vm.stringify(goja.Undefined(), v)
+	if err != nil {
+		panic(err)
+	}
+	if goja.IsUndefined(res) {
+		return "", false
+	}
+	return res.String(), true
+}
+
+// ParseJSON parses JSON text like JSON.parse.
+func (vm *VM) ParseJSON(text string) (goja.Value, error) {
+	return vm.parse(goja.Undefined(), vm.rt.ToValue(text))
+}
+
+// Intrinsic returns the built-in global name ("Date", "Uint8Array") as the VM
+// was created with it, whatever the running script did to its own global.
+func (vm *VM) Intrinsic(name string) goja.Value { return vm.base.Get(name) }
+
+// native returns the cached exports of m, loading (and, when freeze is set,
+// deep-freezing) them on first use.
+func (vm *VM) native(m *Module, freeze bool) (goja.Value, error) {
+	key := m.Name
+	if key == "" {
+		key = "global:" + m.Global
+	}
+	if v, ok := vm.natives[key]; ok {
+		return v, nil
+	}
+	// Load against the base global: what a script put on its own global must
+	// not end up in a module that outlives the request.
+	g := vm.rt.GlobalObject()
+	vm.rt.SetGlobalObject(vm.base)
+	v, err := m.Load(vm)
+	vm.rt.SetGlobalObject(g)
+	if err != nil {
+		return nil, fmt.Errorf("loading module %s: %w", key, err)
+	}
+	if freeze && vm.harden != nil {
+		if _, err := vm.harden(goja.Undefined(), v); err != nil {
+			return nil, fmt.Errorf("freezing module %s: %w", key, err)
+		}
+	}
+	vm.natives[key] = v
+	return v, nil
+}
+
+// expire interrupts the running script if its deadline d has passed: the
+// watchdog takes the deadline (so run knows) and then interrupts.
+func (vm *VM) expire(now int64) {
+	if d := vm.deadline.Load(); d != 0 && now >= d && vm.deadline.CompareAndSwap(d, 0) {
+		vm.interrupt()
+	}
+}
+
+// interrupt stops the script at the next instruction and wakes the event loop.
+func (vm *VM) interrupt() {
+	vm.timedOut.Store(true)
+	vm.rt.Interrupt(ErrTimeout)
+	vm.loop.wakeUp()
+}
+
+func (vm *VM) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) {
+	switch op {
+	case goja.PromiseRejectionReject:
+		vm.rejected[p] = struct{}{}
+	case goja.PromiseRejectionHandle:
+		delete(vm.rejected, p)
+	}
+}
+
+// run runs the module file (compiled as prog) for call c and waits until its
+// timers and asynchronous work have settled. It returns a *ScriptError.
+func (vm *VM) run(c *Call, file string, prog *goja.Program) (err error) {
+	vm.call = c
+	c.vm = vm
+	// The request's own global: it reads through to the frozen base, and
+	// what the script adds to it is dropped at the end of the request.
+	if c.req == nil {
+		vm.installProcess(vm.global.obj, c)
+	}
+	vm.rt.SetGlobalObject(vm.global.obj)
+	var deadline int64
+	if t := vm.h.cfg.Timeout; t > 0 {
+		deadline = time.Now().Add(t).UnixNano()
+		vm.deadline.Store(deadline)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			vm.broken = true
+			if ue, ok := r.(error); ok && isUncatchable(ue) {
+				err = scriptError(ue, file)
+			} else {
+				err = &ScriptError{File: file, Message: fmt.Sprintf("panic: %v", r), Err: ErrPanic, Stack: string(debug.Stack())}
+			}
+		}
+		if deadline != 0 && !vm.deadline.CompareAndSwap(deadline, 0) {
+			vm.broken = true // the watchdog fired: the interrupt flag may be set
+		}
+		if err != nil {
+			var se *ScriptError
+			if errors.As(err, &se) && (errors.Is(se.Err, ErrTimeout) || errors.Is(se.Err, ErrStackOverflow)) {
+				vm.broken = true
+			}
+		}
+		vm.reset()
+	}()
+	if _, err := vm.evalModule(file, prog); err != nil {
+		return scriptError(err, file)
+	}
+	if err := vm.settle(); err != nil {
+		se := scriptError(err, file)
+		if se.File == "" {
+			se.File = file
+		}
+		return se
+	}
+	for p := range vm.rejected {
+		return &ScriptError{File: file, Message: "Uncaught (in promise) " + describeReason(p.Result())}
+	}
+	return nil
+}
+
+func describeReason(v goja.Value) string {
+	if o, ok := v.(*goja.Object); ok {
+		if s := o.Get("stack"); s != nil && !goja.IsUndefined(s) {
+			return s.String()
+		}
+	}
+	if v == nil {
+		return "undefined"
+	}
+	return v.String()
+}
+
+func isUncatchable(err error) bool {
+	var ie *goja.InterruptedError
+	var so *goja.StackOverflowError
+	return errors.As(err, &ie) || errors.As(err, &so)
+}
+
+// reset returns the VM to its state between requests.
+func (vm *VM) reset() {
+	vm.loop.reset()
+	vm.global.reset()
+	clear(vm.modules)
+	clear(vm.rejected)
+	vm.rt.SetGlobalObject(vm.base)
+	if vm.call != nil {
+		vm.call.vm = nil
+	}
+	vm.call = nil
+}
+
+// requestGlobal is the global object a request sees. Built-ins are read from
+// the VM's frozen base global (assigning to one fails, as on the base); new
+// globals live in the request's own map, which reset empties. It is made
+// once per VM, so a request that adds no global costs nothing.
+//
+// It is a goja DynamicObject, so its properties are plain data properties:
+// accessor and symbol-keyed properties cannot be defined on it.
+type requestGlobal struct {
+	obj  *goja.Object
+	base *goja.Object
+	// builtins holds the base's properties: it is frozen, so they never change.
+	builtins map[string]goja.Value
+	own      map[string]goja.Value
+}
+
+// Get implements goja.DynamicObject.
+func (g *requestGlobal) Get(key string) goja.Value {
+	if v, ok := g.builtins[key]; ok {
+		return v
+	}
+	if v, ok := g.own[key]; ok {
+		return v
+	}
+	return g.base.Get(key)
+}
+
+// Set implements goja.DynamicObject; built-ins are read-only.
+func (g *requestGlobal) Set(key string, v goja.Value) bool {
+	if _, builtin := g.builtins[key]; builtin || key == "globalThis" {
+		return false
+	}
+	if g.own == nil {
+		g.own = map[string]goja.Value{}
+	}
+	g.own[key] = v
+	return true
+}
+
+// Has implements goja.DynamicObject.
+func (g *requestGlobal) Has(key string) bool {
+	if _, ok := g.builtins[key]; ok {
+		return true
+	}
+	if _, ok := g.own[key]; ok {
+		return true
+	}
+	return key == "globalThis"
+}
+
+// Delete implements goja.DynamicObject; built-ins cannot be deleted.
+func (g *requestGlobal) Delete(key string) bool {
+	if _, ok := g.own[key]; ok {
+		delete(g.own, key)
+		return true
+	}
+	_, builtin := g.builtins[key]
+	return !builtin && key != "globalThis"
+}
+
+// Keys implements goja.DynamicObject: the request's own globals (built-ins
+// are not enumerable).
+func (g *requestGlobal) Keys() []string {
+	keys := make([]string, 0, len(g.own))
+	for k := range g.own {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+func (g *requestGlobal) reset() {
+	if len(g.own) > 0 {
+		clear(g.own)
+	}
+}
