@@ -89,6 +89,10 @@ type Change struct {
 // keys, and a store shared by several processes must make Update and Rotate
 // atomic with their existence check.
 //
+// Create, Update and Rotate may keep the byte slices of the attribute
+// values they are given; the caller never modifies them afterwards. They
+// must not keep the maps.
+//
 // A store enforces expiry at least on Load and may forget expired sessions
 // at any time (TTLs, sweeping). Errors other than the ones below mean the
 // store failed; the manager answers them with 503, never with a new session.
