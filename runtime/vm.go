@@ -85,8 +85,6 @@ type VM struct {
 	funcs map[string]*moduleFunc
 	// scratch is the Call the server reuses for each request on this VM.
 	scratch Call
-	// global is the global object of requests.
-	global requestGlobal
 
 	call     *Call
 	modules  map[string]*moduleObject // this request's module cache, by file
@@ -147,13 +145,6 @@ func newVM(h *host) (*VM, error) {
 		return nil, errors.New("runtime: harden.js did not return a function")
 	}
 	vm.harden = harden
-	vm.global = requestGlobal{base: vm.base, builtins: map[string]goja.Value{}}
-	for _, k := range vm.base.GetOwnPropertyNames() {
-		if k != "globalThis" { // an accessor: it returns the current global
-			vm.global.builtins[k] = vm.base.Get(k)
-		}
-	}
-	vm.global.obj = rt.NewDynamicObject(&vm.global)
 	return vm, nil
 }
 
@@ -255,12 +246,14 @@ func (vm *VM) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation)
 func (vm *VM) run(c *Call, file string, prog *goja.Program) (err error) {
 	vm.call = c
 	c.vm = vm
-	// The request's own global: it reads through to the frozen base, and
-	// what the script adds to it is dropped at the end of the request.
+	// The request's own global object inherits the frozen base: built-ins
+	// read through, and what the script adds is gone with the object.
+	// (globalThis is an accessor on the base that returns the current global.)
+	g := vm.rt.CreateObject(vm.base)
 	if c.req == nil {
-		vm.installProcess(vm.global.obj, c)
+		vm.installProcess(g, c)
 	}
-	vm.rt.SetGlobalObject(vm.global.obj)
+	vm.rt.SetGlobalObject(g)
 	var deadline int64
 	if t := vm.h.cfg.Timeout; t > 0 {
 		deadline = time.Now().Add(t).UnixNano()
@@ -323,7 +316,6 @@ func isUncatchable(err error) bool {
 // reset returns the VM to its state between requests.
 func (vm *VM) reset() {
 	vm.loop.reset()
-	vm.global.reset()
 	clear(vm.modules)
 	clear(vm.rejected)
 	vm.rt.SetGlobalObject(vm.base)
@@ -331,79 +323,4 @@ func (vm *VM) reset() {
 		vm.call.vm = nil
 	}
 	vm.call = nil
-}
-
-// requestGlobal is the global object a request sees. Built-ins are read from
-// the VM's frozen base global (assigning to one fails, as on the base); new
-// globals live in the request's own map, which reset empties. It is made
-// once per VM, so a request that adds no global costs nothing.
-//
-// It is a goja DynamicObject, so its properties are plain data properties:
-// accessor and symbol-keyed properties cannot be defined on it.
-type requestGlobal struct {
-	obj  *goja.Object
-	base *goja.Object
-	// builtins holds the base's properties: it is frozen, so they never change.
-	builtins map[string]goja.Value
-	own      map[string]goja.Value
-}
-
-// Get implements goja.DynamicObject.
-func (g *requestGlobal) Get(key string) goja.Value {
-	if v, ok := g.builtins[key]; ok {
-		return v
-	}
-	if v, ok := g.own[key]; ok {
-		return v
-	}
-	return g.base.Get(key)
-}
-
-// Set implements goja.DynamicObject; built-ins are read-only.
-func (g *requestGlobal) Set(key string, v goja.Value) bool {
-	if _, builtin := g.builtins[key]; builtin || key == "globalThis" {
-		return false
-	}
-	if g.own == nil {
-		g.own = map[string]goja.Value{}
-	}
-	g.own[key] = v
-	return true
-}
-
-// Has implements goja.DynamicObject.
-func (g *requestGlobal) Has(key string) bool {
-	if _, ok := g.builtins[key]; ok {
-		return true
-	}
-	if _, ok := g.own[key]; ok {
-		return true
-	}
-	return key == "globalThis"
-}
-
-// Delete implements goja.DynamicObject; built-ins cannot be deleted.
-func (g *requestGlobal) Delete(key string) bool {
-	if _, ok := g.own[key]; ok {
-		delete(g.own, key)
-		return true
-	}
-	_, builtin := g.builtins[key]
-	return !builtin && key != "globalThis"
-}
-
-// Keys implements goja.DynamicObject: the request's own globals (built-ins
-// are not enumerable).
-func (g *requestGlobal) Keys() []string {
-	keys := make([]string, 0, len(g.own))
-	for k := range g.own {
-		keys = append(keys, k)
-	}
-	return keys
-}
-
-func (g *requestGlobal) reset() {
-	if len(g.own) > 0 {
-		clear(g.own)
-	}
 }
