@@ -89,6 +89,9 @@ func (c *Call) Args() []string { return c.args }
 func (c *Call) Session() *sessions.Session {
 	if c.sess == nil && c.mgr != nil && c.req != nil {
 		c.sess = c.mgr.Begin(c.req)
+		if c.resp.started {
+			c.sess.ResponseStarted()
+		}
 	}
 	return c.sess
 }

@@ -183,7 +183,12 @@ func (vm *VM) require(dir, spec string) (goja.Value, error) {
 		// Absolute specifiers are taken from the script root.
 		file, err = vm.h.resolveFile(path.Clean(strings.TrimLeft(spec, "/")), spec)
 	default:
+		// A package from node_modules, else (Dirigible's convention) a path
+		// from the script root: require("project/lib/util").
 		file, err = vm.h.resolvePackage(dir, spec)
+		if errors.Is(err, errModuleNotFound) {
+			file, err = vm.h.resolveFile(path.Clean(spec), spec)
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -139,7 +139,16 @@ func (r *Response) finish() error {
 	if r.failed != nil {
 		return r.failed
 	}
-	if err := r.start(true); err != nil {
+	if r.started {
+		// The session was committed at the first byte; what the script
+		// changed since (no new cookie is possible) is committed now.
+		if r.call != nil {
+			if err := r.call.commitSession(); err != nil {
+				r.failed = err
+				return err
+			}
+		}
+	} else if err := r.start(true); err != nil {
 		return err
 	}
 	if len(r.buf) > 0 {

@@ -48,7 +48,7 @@ func newFlags(out io.Writer) *flags {
 	fs.StringVar(&f.sessions, "sessions", "bolt", "session store: memory, bolt (file in --data), bolt:PATH or redis://host:port/db")
 	fs.DurationVar(&f.sessionTimeout, "session-timeout", 30*time.Minute, "default maxInactiveInterval of a session (<= 0: no idle limit)")
 	fs.DurationVar(&f.sessionLifetime, "session-lifetime", 24*time.Hour, "absolute lifetime of a session, never extended (<= 0: none)")
-	fs.StringVar(&f.sessionKeys, "session-keys", "", "cookie keys, newest first, comma-separated (HASH[:BLOCK], base64 or hex); default: generated once into --data")
+	fs.StringVar(&f.sessionKeys, "session-keys", "", "cookie keys, newest first, comma-separated (HASH[:BLOCK] in base64, or hex.HEX); default: generated once into --data")
 	fs.StringVar(&f.sessionCookie, "session-cookie", "sid", "session cookie name (\"__Host-\" is prefixed over TLS)")
 	fs.StringVar(&f.sessionSync, "session-sync", "interval", "bolt durability: always (a commit is on disk before the response) or interval (at most 1s of commits lost on a crash)")
 	fs.IntVar(&f.sessionMax, "session-max", 1000000, "most sessions the embedded store keeps (then new sessions get 503)")

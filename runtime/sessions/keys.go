@@ -14,7 +14,8 @@ import (
 
 // ParseKeys parses a key ring: comma-separated keys, newest first, each a
 // signing key optionally followed by ":" and an encryption key, each in
-// base64 (standard or URL alphabet, padded or not) or hex.
+// base64 (standard or URL alphabet, padded or not, as `openssl rand -base64
+// 64` prints) or in hex with a "hex." prefix (hex.0a1b...).
 func ParseKeys(s string) ([]Key, error) {
 	var keys []Key
 	for i, entry := range strings.Split(s, ",") {
@@ -50,8 +51,8 @@ func ParseKeys(s string) ([]Key, error) {
 }
 
 func decodeKey(s string) ([]byte, error) {
-	if b, err := hex.DecodeString(s); err == nil && len(s)%2 == 0 {
-		return b, nil
+	if h, ok := strings.CutPrefix(s, "hex."); ok {
+		return hex.DecodeString(h)
 	}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		if b, err := enc.DecodeString(s); err == nil {

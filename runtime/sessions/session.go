@@ -531,6 +531,10 @@ func (s *Session) writeCookie(h http.Header, id string) error {
 	return nil
 }
 
+// ResponseStarted tells a handle begun after the response started that no
+// cookie can be sent any more: changes that need one fail with ErrCommitted.
+func (s *Session) ResponseStarted() { s.cookieSent = true }
+
 // End releases the session's lock. Uncommitted changes are dropped. The
 // handle must not be used afterwards.
 func (s *Session) End() {
