@@ -201,7 +201,7 @@ func compileModule(file string, src []byte) (*goja.Program, error) {
 		return nil, se
 	}
 	code := wrapperPrefix + string(res.Code) + "\n//# sourceMappingURL=" + sourceMapURL + wrapperSuffix
-	return compileJS(file, code, res.Map)
+	return compileJS(file, code, adjustSourceMap(res.Map, len(wrapperPrefix)))
 }
 
 // compileJS parses and compiles code as strict JavaScript. srcMap, when not

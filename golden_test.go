@@ -1,0 +1,172 @@
+package dirigo_test
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/dirigo/dirigo/modules/moduletest"
+	"github.com/dirigo/dirigo/runtime"
+)
+
+var update = flag.Bool("update", false, "rewrite the responses of testdata/golden with what the server answers")
+
+// TestGolden runs the end-to-end cases in testdata/golden. Each case is a
+// txtar archive: files named scripts/... make the script root, and
+// "request N" / "response N" pairs are sent in order with one cookie jar.
+// A response lists the status line, the headers to check ("*" matches any
+// non-empty value, "-" requires the header to be absent) and the exact body
+// (the final newline of the section is not part of it).
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/golden/*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden cases: %v", err)
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			runGolden(t, file)
+		})
+	}
+}
+
+func runGolden(t *testing.T, file string) {
+	ar, err := txtar.ParseFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scripts := map[string]string{}
+	var steps []int // indexes of request sections
+	for i, f := range ar.Files {
+		switch {
+		case strings.HasPrefix(f.Name, "scripts/"):
+			scripts[strings.TrimPrefix(f.Name, "scripts/")] = string(f.Data)
+		case strings.HasPrefix(f.Name, "request"):
+			steps = append(steps, i)
+		}
+	}
+	s := moduletest.New(t, scripts, moduletest.Options{Runtime: func(c *runtime.Config) { c.Dev = true }})
+	changed := false
+	for _, i := range steps {
+		name := strings.TrimSpace(strings.TrimPrefix(ar.Files[i].Name, "request"))
+		if i+1 >= len(ar.Files) || ar.Files[i+1].Name != "response"+prefixSpace(name) {
+			t.Fatalf("request %s has no response section after it", name)
+		}
+		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(normalizeRequest(ar.Files[i].Data))))
+		if err != nil {
+			t.Fatalf("request %s: %v", name, err)
+		}
+		req.RequestURI = ""
+		req.URL.Scheme, req.URL.Host = "http", strings.TrimPrefix(s.URL, "http://")
+		resp, body := s.Do(t, req)
+		want := parseResponse(t, ar.Files[i+1].Data)
+		got := renderResponse(resp, body, want.headerOrder)
+		if *update {
+			ar.Files[i+1].Data = got
+			changed = true
+			continue
+		}
+		if resp.StatusCode != want.status {
+			t.Errorf("request %s: status %d, want %d\nbody: %s\nlog:\n%s", name, resp.StatusCode, want.status, body, s.Logs())
+		}
+		for _, h := range want.headerOrder {
+			wv, gv := want.headers[h], resp.Header.Get(h)
+			switch {
+			case wv == "*" && gv == "":
+				t.Errorf("request %s: header %s missing", name, h)
+			case wv == "-" && len(resp.Header.Values(h)) > 0:
+				t.Errorf("request %s: header %s = %q, want none", name, h, gv)
+			case wv != "*" && wv != "-" && gv != wv:
+				t.Errorf("request %s: header %s = %q, want %q", name, h, gv, wv)
+			}
+		}
+		if body != want.body {
+			t.Errorf("request %s: body\n%q\nwant\n%q", name, body, want.body)
+		}
+	}
+	if changed {
+		if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func prefixSpace(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " " + s
+}
+
+// normalizeRequest turns the section into a wire request: CRLF line ends,
+// a Host header, and a Content-Length for a body.
+func normalizeRequest(data []byte) []byte {
+	text := string(data)
+	head, body, _ := strings.Cut(text, "\n\n")
+	body = strings.TrimSuffix(body, "\n")
+	lines := strings.Split(strings.TrimRight(head, "\n"), "\n")
+	hasHost := false
+	for _, l := range lines[1:] {
+		if strings.HasPrefix(strings.ToLower(l), "host:") {
+			hasHost = true
+		}
+	}
+	if !hasHost {
+		lines = append(lines, "Host: golden.test")
+	}
+	if body != "" {
+		lines = append(lines, fmt.Sprintf("Content-Length: %d", len(body)))
+	}
+	return []byte(strings.Join(lines, "\r\n") + "\r\n\r\n" + body)
+}
+
+type goldenResponse struct {
+	status      int
+	headers     map[string]string
+	headerOrder []string
+	body        string
+}
+
+func parseResponse(t *testing.T, data []byte) goldenResponse {
+	head, body, _ := strings.Cut(string(data), "\n\n")
+	lines := strings.Split(strings.TrimRight(head, "\n"), "\n")
+	r := goldenResponse{headers: map[string]string{}, body: strings.TrimSuffix(body, "\n")}
+	if _, err := fmt.Sscanf(lines[0], "HTTP/1.1 %d", &r.status); err != nil {
+		t.Fatalf("status line %q: %v", lines[0], err)
+	}
+	for _, l := range lines[1:] {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			t.Fatalf("header line %q", l)
+		}
+		k = http.CanonicalHeaderKey(strings.TrimSpace(k))
+		r.headers[k] = strings.TrimSpace(v)
+		r.headerOrder = append(r.headerOrder, k)
+	}
+	return r
+}
+
+func renderResponse(resp *http.Response, body string, headers []string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "HTTP/1.1 %d %s\n", resp.StatusCode, http.StatusText(resp.StatusCode))
+	for _, h := range headers {
+		v := resp.Header.Get(h)
+		switch {
+		case v == "":
+			v = "-"
+		case h == "Set-Cookie" || h == "Date" || h == "Etag" || h == "Last-Modified":
+			v = "*" // differs from run to run
+		}
+		fmt.Fprintf(&b, "%s: %s\n", h, v)
+	}
+	b.WriteString("\n" + body + "\n")
+	return []byte(b.String())
+}
+
