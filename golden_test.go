@@ -169,4 +169,3 @@ func renderResponse(resp *http.Response, body string, headers []string) []byte {
 	b.WriteString("\n" + body + "\n")
 	return []byte(b.String())
 }
-

@@ -181,7 +181,7 @@ try { require("http/request").getMethod(); } catch (e) { r.push(e.message); }
 try { require("http/response").print("x"); } catch (e) { r.push(e.message); }
 r.push(require("http/request").isValid(), require("http/response").isValid(), require("http/session").isValid());
 console.log(JSON.stringify(r));`,
-		"lib/job.ts": `import { helper } from "./helper"; console.log(helper(20));`,
+		"lib/job.ts":    `import { helper } from "./helper"; console.log(helper(20));`,
 		"lib/helper.ts": `export const helper = (n: number): number => n + 1;`,
 	}
 	for name, src := range files {
