@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,6 +36,8 @@ type Options struct {
 	NoSessions bool
 	// Modules are served besides the built-in ones.
 	Modules []runtime.Module
+	// TLS serves HTTPS (the client trusts the test certificate).
+	TLS bool
 }
 
 // Server is a dirigo server over a temporary script folder.
@@ -89,7 +92,11 @@ func New(t testing.TB, files map[string]string, opts Options) *Server {
 		t.Fatal(err)
 	}
 	s.Runtime = srv
-	s.Server = httptest.NewServer(srv)
+	if opts.TLS {
+		s.Server = httptest.NewTLSServer(srv)
+	} else {
+		s.Server = httptest.NewServer(srv)
+	}
 	t.Cleanup(func() {
 		s.Server.Close()
 		srv.Close()
@@ -98,7 +105,9 @@ func New(t testing.TB, files map[string]string, opts Options) *Server {
 		}
 	})
 	jar, _ := cookiejar.New(nil)
-	s.Client = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	s.Client = s.Server.Client()
+	s.Client.Jar = jar
+	s.Client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return s
 }
 
@@ -140,7 +149,7 @@ func (s *Server) Do(t testing.TB, req *http.Request) (*http.Response, string) {
 	t.Helper()
 	if req.URL.Host == "" {
 		u := *req.URL
-		base, _ := req.URL.Parse(s.URL)
+		base, _ := url.Parse(s.URL)
 		u.Scheme, u.Host = base.Scheme, base.Host
 		req.URL = &u
 	}

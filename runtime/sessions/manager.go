@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -21,7 +24,6 @@ const (
 	DefaultIdleTimeout     = 30 * time.Minute
 	DefaultLifetime        = 24 * time.Hour
 	DefaultLockTimeout     = 10 * time.Second
-	DefaultStoreTimeout    = 5 * time.Second
 	DefaultSweepInterval   = time.Minute
 	DefaultMaxValueBytes   = 64 << 10
 	DefaultMaxSessionBytes = 1 << 20
@@ -50,8 +52,6 @@ type Config struct {
 	// LockTimeout bounds how long a request waits for another request of the
 	// same session before ErrBusy (default 10s).
 	LockTimeout time.Duration
-	// StoreTimeout bounds each store call (default 5s).
-	StoreTimeout time.Duration
 	// TouchInterval is how stale the last-access time of a session may get
 	// before a read-only request writes it (default: a tenth of the idle
 	// timeout, at most a minute).
@@ -91,6 +91,10 @@ type Manager struct {
 	stop     chan struct{}
 	stopOnce sync.Once
 	swept    sync.WaitGroup
+
+	// verified remembers cookie values that verified (value → verifiedCookie).
+	verified  sync.Map
+	nverified atomic.Int64
 }
 
 // NewManager returns a manager over store. It starts a sweeper when store is
@@ -116,9 +120,6 @@ func NewManager(store Store, cfg Config) (*Manager, error) {
 	}
 	if cfg.LockTimeout <= 0 {
 		cfg.LockTimeout = DefaultLockTimeout
-	}
-	if cfg.StoreTimeout <= 0 {
-		cfg.StoreTimeout = DefaultStoreTimeout
 	}
 	if cfg.TouchInterval <= 0 {
 		cfg.TouchInterval = time.Minute
@@ -227,27 +228,91 @@ func (m *Manager) cookieName(secure bool) string {
 // does not hold a well-formed ID, is ignored.
 func (m *Manager) readCookie(r *http.Request) (id string, resign bool) {
 	name := m.cookieName(r.TLS != nil)
-	for _, c := range r.CookiesNamed(name) {
-		if id, i := m.decode(name, c.Value); id != "" {
-			return id, i > 0
+	for _, line := range r.Header["Cookie"] {
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if !ok || k != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if id, i := m.decode(name, v); id != "" {
+				return id, i > 0
+			}
 		}
 	}
 	return "", false
 }
 
 // decode verifies a cookie value and returns the ID it carries with the index
-// of the key that verified it, or "" when no key does.
+// of the key that verified it, or "" when no key does. Verified values are
+// remembered (bounded), so a session's cookie is verified once, not on
+// every request; a remembered value still expires with its timestamp.
 func (m *Manager) decode(name, value string) (string, int) {
 	if len(value) == 0 || len(value) > maxCookieBytes {
 		return "", -1
 	}
+	now := m.now().Unix()
+	if v, ok := m.verified.Load(value); ok {
+		e := v.(verifiedCookie)
+		if e.name == name && (e.expires == 0 || now < e.expires) {
+			return e.id, e.key
+		}
+		m.verified.Delete(value)
+	}
 	for i, c := range m.codecs {
 		var raw []byte
 		if c.Decode(name, value, &raw) == nil && validID(raw) {
-			return string(raw), i
+			id := string(raw)
+			m.remember(name, value, id, i)
+			return id, i
 		}
 	}
 	return "", -1
+}
+
+// verifiedCookie is a cookie value that verified.
+type verifiedCookie struct {
+	name, id string
+	key      int   // index of the key that verified it
+	expires  int64 // Unix seconds after which its timestamp is too old (0: never)
+}
+
+// maxVerifiedCookies bounds the verified-cookie memory.
+const maxVerifiedCookies = 10000
+
+func (m *Manager) remember(name, value, id string, key int) {
+	e := verifiedCookie{name: name, id: id, key: key}
+	if m.cfg.Lifetime > 0 {
+		ts, ok := cookieTimestamp(value)
+		if !ok {
+			return
+		}
+		e.expires = ts + int64((m.cfg.Lifetime+time.Minute)/time.Second)
+	}
+	if m.nverified.Add(1) > maxVerifiedCookies {
+		m.verified.Clear()
+		m.nverified.Store(0)
+	}
+	m.verified.Store(value, e)
+}
+
+// cookieTimestamp reads the issue time securecookie put in a value it signed
+// (base64url of "timestamp|payload|mac").
+func cookieTimestamp(value string) (int64, bool) {
+	b, err := base64.URLEncoding.DecodeString(value)
+	if err != nil {
+		return 0, false
+	}
+	ts, _, ok := strings.Cut(string(b), "|")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(ts, 10, 64)
+	return n, err == nil
 }
 
 // encode signs id with the first key.

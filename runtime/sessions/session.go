@@ -73,8 +73,7 @@ func (s *Session) load() error {
 		return err
 	}
 	s.unlock = unlock
-	ctx, cancel := context.WithTimeout(s.ctx, s.m.cfg.StoreTimeout)
-	defer cancel()
+	ctx := s.ctx
 	rec, err := s.m.store.Load(ctx, key)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -410,8 +409,7 @@ func (s *Session) Commit(h http.Header) error {
 		return nil
 	}
 	now := s.m.now()
-	ctx, cancel := context.WithTimeout(s.ctx, s.m.cfg.StoreTimeout)
-	defer cancel()
+	ctx := s.ctx
 	for len(s.deleteKeys) > 0 {
 		if err := s.m.store.Delete(ctx, s.deleteKeys[0]); err != nil {
 			return fmt.Errorf("%w: deleting session: %w", ErrUnavailable, err)

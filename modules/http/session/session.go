@@ -75,6 +75,7 @@ func addMethods(vm *runtime.VM, o *goja.Object, f dirigible.Flavor) {
 		return d
 	}
 	zeroDate := func() goja.Value { return date(time.UnixMilli(0)) }
+	values := valueCache{m: map[*byte]cachedValue{}}
 	set := func(name string, fn func(goja.FunctionCall) goja.Value) { dirigible.Set(o, name, fn) }
 
 	set("isValid", func(goja.FunctionCall) goja.Value { return rt.ToValue(handle(vm) != nil) })
@@ -88,7 +89,7 @@ func addMethods(vm *runtime.VM, o *goja.Object, f dirigible.Flavor) {
 		if !ok {
 			return goja.Null()
 		}
-		return decode(vm, b)
+		return values.decode(vm, b)
 	})
 	set("getAttributeNames", func(goja.FunctionCall) goja.Value {
 		s := handle(vm)
@@ -247,12 +248,48 @@ func NewJSession(vm *runtime.VM) *goja.Object {
 	return o
 }
 
+// valueCache remembers the script values of stored attribute values, per VM.
+// Stored values never change (a new value is a new byte slice), so the same
+// bytes always decode to the same primitive, which scripts cannot modify;
+// objects are decoded afresh each time (getAttribute returns a copy). The
+// cache holds the bytes it is keyed by, so their address cannot be reused.
+type valueCache struct {
+	m map[*byte]cachedValue
+}
+
+type cachedValue struct {
+	n int
+	v goja.Value
+}
+
+// maxCachedValues bounds a VM's value cache.
+const maxCachedValues = 4096
+
+func (c *valueCache) decode(vm *runtime.VM, b []byte) goja.Value {
+	if len(b) == 0 {
+		return decode(vm, b)
+	}
+	if e, ok := c.m[&b[0]]; ok && e.n == len(b) {
+		return e.v
+	}
+	v := decode(vm, b)
+	if _, isObj := v.(*goja.Object); !isObj {
+		if len(c.m) >= maxCachedValues {
+			clear(c.m)
+		}
+		c.m[&b[0]] = cachedValue{n: len(b), v: v}
+	}
+	return v
+}
+
 // decode turns a stored JSON value back into a script value. Strings and
 // numbers, the common case, skip JSON.parse.
 func decode(vm *runtime.VM, b []byte) goja.Value {
 	rt := vm.Runtime()
 	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && plainJSONString(b[1:n-1]) {
-		return rt.ToValue(string(b[1 : n-1]))
+		// ToString turns goja's lazily scanned import of a long Go string
+		// into a plain string value, cheaper for every later use.
+		return rt.ToValue(string(b[1 : n-1])).ToString()
 	}
 	switch string(b) {
 	case "true":

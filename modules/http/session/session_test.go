@@ -735,3 +735,30 @@ console.log(JSON.stringify(r));`,
 		t.Fatalf("batch: %s", got)
 	}
 }
+
+func TestCookieOverTLS(t *testing.T) {
+	s := moduletest.New(t, map[string]string{"counter.js": counter}, moduletest.Options{TLS: true})
+	resp, body := s.Get(t, "/counter")
+	if !strings.HasPrefix(body, "1:true:") {
+		t.Fatalf("first: %q", body)
+	}
+	var c *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "__Host-"+sessions.DefaultCookieName {
+			c = ck
+		}
+	}
+	if c == nil || !c.Secure || !c.HttpOnly || c.Path != "/" || c.Domain != "" {
+		t.Fatalf("cookie over TLS: %v", resp.Header.Values("Set-Cookie"))
+	}
+	if _, body := s.Get(t, "/counter"); !strings.HasPrefix(body, "2:false:") {
+		t.Fatalf("second: %q", body)
+	}
+	// The plain name is not read over TLS.
+	req, _ := http.NewRequest(http.MethodGet, "/counter", nil)
+	s.Client.Jar = nil
+	req.Header.Set("Cookie", sessions.DefaultCookieName+"="+c.Value)
+	if _, body := s.Do(t, req); !strings.HasPrefix(body, "1:true:") {
+		t.Fatalf("plain-named cookie over TLS: %q", body)
+	}
+}
