@@ -2,8 +2,11 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // ErrCommitted is returned by Response methods that need the response not to
@@ -21,10 +24,11 @@ type Response struct {
 	status  int
 	buf     []byte
 	limit   int
-	started bool  // status and headers are sent
-	done    bool  // no more output is accepted (closed, error sent, redirected)
-	written int64 // body bytes sent
-	failed  error // the commit hook's error, once it failed
+	started bool   // status and headers are sent
+	done    bool   // no more output is accepted (closed, error sent, redirected)
+	written int64  // body bytes sent
+	failed  error  // the commit hook's error, once it failed
+	charset string // set by SetCharacterEncoding or a content type; kept by later content types
 
 	// call, when set, commits its session once before the first byte.
 	call *Call
@@ -33,7 +37,7 @@ type Response struct {
 func (r *Response) init(w http.ResponseWriter, limit int, call *Call) {
 	r.w, r.status, r.limit, r.call = w, http.StatusOK, limit, call
 	r.buf = r.buf[:0]
-	r.started, r.done, r.written, r.failed = false, false, 0, nil
+	r.started, r.done, r.written, r.failed, r.charset = false, false, 0, nil, ""
 }
 
 // Header returns the response headers. Changes after the response has
@@ -43,15 +47,80 @@ func (r *Response) Header() http.Header { return r.w.Header() }
 // Status returns the status code (200 unless set).
 func (r *Response) Status() int { return r.status }
 
-// SetStatus sets the status code; it is ignored once the response has started.
+// SetStatus sets the status code; it is ignored once the response is
+// committed.
 func (r *Response) SetStatus(code int) {
-	if !r.started && code >= 100 && code <= 999 {
+	if !r.Committed() && code >= 100 && code <= 999 {
 		r.status = code
 	}
 }
 
-// Committed reports whether status and headers have been sent.
-func (r *Response) Committed() bool { return r.started }
+// Committed reports whether the response is committed, as a servlet's
+// isCommitted: status and headers are sent, or decided by SendError,
+// Redirect or Close. Changes to status and headers are then ignored.
+func (r *Response) Committed() bool { return r.started || r.done }
+
+// SetContentType sets the Content-Type header. A type without a charset
+// gets the one set before by SetCharacterEncoding or a content type (the
+// servlet rule); an empty type removes the header.
+func (r *Response) SetContentType(ct string) {
+	if r.Committed() {
+		return
+	}
+	h := r.w.Header()
+	if ct == "" {
+		h.Del("Content-Type")
+		return
+	}
+	if _, params, err := mime.ParseMediaType(ct); err == nil && params["charset"] != "" {
+		r.charset = params["charset"]
+	} else if r.charset != "" {
+		ct = withCharset(ct, r.charset)
+	}
+	h.Set("Content-Type", ct)
+}
+
+// SetCharacterEncoding sets the charset of the content type, now and for a
+// later content type without one. It adds no Content-Type by itself.
+func (r *Response) SetCharacterEncoding(cs string) {
+	if r.Committed() {
+		return
+	}
+	r.charset = cs
+	if h := r.w.Header(); h.Get("Content-Type") != "" {
+		h.Set("Content-Type", withCharset(h.Get("Content-Type"), cs))
+	}
+}
+
+// CharacterEncoding returns the charset of the content type, or the one set
+// for it, or "UTF-8" (what print writes).
+func (r *Response) CharacterEncoding() string {
+	if _, params, err := mime.ParseMediaType(r.w.Header().Get("Content-Type")); err == nil && params["charset"] != "" {
+		return params["charset"]
+	}
+	if r.charset != "" {
+		return r.charset
+	}
+	return "UTF-8"
+}
+
+// withCharset returns the content type ct with its charset parameter set to
+// cs, or removed when cs is empty.
+func withCharset(ct, cs string) string {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		mt, params = strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]), map[string]string{}
+	}
+	if cs == "" {
+		delete(params, "charset")
+	} else {
+		params["charset"] = cs
+	}
+	if f := mime.FormatMediaType(mt, params); f != "" {
+		return f
+	}
+	return ct
+}
 
 // Done reports whether the response accepts no more output.
 func (r *Response) Done() bool { return r.done }
@@ -160,16 +229,16 @@ func (r *Response) finish() error {
 	return nil
 }
 
-// Reset clears status, headers and buffered body. It fails once the response
-// has started.
+// Reset clears status, headers, charset and buffered body. It fails once the
+// response is committed.
 func (r *Response) Reset() error {
-	if r.started {
+	if r.Committed() {
 		return ErrCommitted
 	}
 	clear(r.w.Header())
 	r.status = http.StatusOK
 	r.buf = r.buf[:0]
-	r.done = false
+	r.charset = ""
 	return nil
 }
 
@@ -181,9 +250,13 @@ func (r *Response) Close() error {
 }
 
 // SendError replaces the response with status code and a plain-text message
-// (the status text when msg is empty). Later output is discarded.
+// (the status text when msg is empty) and commits it: later output is
+// discarded. It fails for a code outside 100–999 and once committed.
 func (r *Response) SendError(code int, msg string) error {
-	if r.started {
+	if code < 100 || code > 999 {
+		return fmt.Errorf("runtime: invalid HTTP status code %d", code)
+	}
+	if r.Committed() {
 		return ErrCommitted
 	}
 	if msg == "" {
@@ -199,9 +272,10 @@ func (r *Response) SendError(code int, msg string) error {
 	return nil
 }
 
-// Redirect answers 302 Found with Location loc. Later output is discarded.
+// Redirect answers 302 Found with Location loc and commits the response:
+// later output is discarded. It fails once committed.
 func (r *Response) Redirect(loc string) error {
-	if r.started {
+	if r.Committed() {
 		return ErrCommitted
 	}
 	r.buf = r.buf[:0]

@@ -3,6 +3,7 @@
 package request
 
 import (
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -149,19 +150,24 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 		return rt.NewArray(arr...)
 	})
 	set("getCharacterEncoding", func(goja.FunctionCall) goja.Value { _, r := current(); return strOrNull(charset(r)) })
-	set("getContentLength", func(goja.FunctionCall) goja.Value { _, r := current(); return rt.ToValue(r.ContentLength) })
+	set("getContentLength", func(goja.FunctionCall) goja.Value { _, r := current(); return rt.ToValue(contentLength(r)) })
 	set("getContentType", func(goja.FunctionCall) goja.Value {
 		_, r := current()
 		return strOrNull(r.Header.Get("Content-Type"))
 	})
 	set("getBytes", func(goja.FunctionCall) goja.Value { return signedBytes(rt, body()) })
-	set("getText", func(goja.FunctionCall) goja.Value { return str(string(body())) })
-	parseJSON := func(goja.FunctionCall) goja.Value {
+	text := func() string {
 		b := body()
-		if len(b) == 0 {
+		_, r := current()
+		return decodeText(b, charset(r))
+	}
+	set("getText", func(goja.FunctionCall) goja.Value { return str(text()) })
+	parseJSON := func(goja.FunctionCall) goja.Value {
+		s := text()
+		if s == "" {
 			return missing
 		}
-		v, err := vm.ParseJSON(string(b))
+		v, err := vm.ParseJSON(s)
 		if err != nil {
 			return missing
 		}
@@ -176,20 +182,15 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 		return goja.Null()
 	})
 	set("getParameters", func(goja.FunctionCall) goja.Value {
+		fm := form()
 		obj := rt.NewObject()
-		for k, vs := range form() {
-			_ = obj.Set(k, strings0(vs))
+		for _, k := range slices.Sorted(maps.Keys(fm)) {
+			_ = obj.Set(k, strings0(fm[k]))
 		}
 		return obj
 	})
 	set("getParameterNames", func(goja.FunctionCall) goja.Value {
-		fm := form()
-		names := make([]string, 0, len(fm))
-		for k := range fm {
-			names = append(names, k)
-		}
-		slices.Sort(names)
-		return strings0(names)
+		return strings0(slices.Sorted(maps.Keys(form())))
 	})
 	set("getParameterValues", func(call goja.FunctionCall) goja.Value {
 		if vs, ok := form()[call.Argument(0).String()]; ok {
@@ -263,6 +264,30 @@ func header(r *http.Request, name string) string {
 		return r.Host
 	}
 	return r.Header.Get(name)
+}
+
+// contentLength is the servlet's getContentLength: the announced length, or
+// -1 when the request says none (net/http reports 0 for a request without
+// body and without Content-Length).
+func contentLength(r *http.Request) int64 {
+	if r.ContentLength == 0 && r.Header.Get("Content-Length") == "" {
+		return -1
+	}
+	return r.ContentLength
+}
+
+// decodeText decodes a request body in charset cs: ISO-8859-1 byte for byte,
+// anything else as UTF-8 (what Dirigible falls back to).
+func decodeText(b []byte, cs string) string {
+	switch strings.ToLower(cs) {
+	case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1":
+		runes := make([]rune, len(b))
+		for i, c := range b {
+			runes[i] = rune(c)
+		}
+		return string(runes)
+	}
+	return string(b)
 }
 
 func scheme(r *http.Request) string {
@@ -348,7 +373,7 @@ func signedBytes(rt *goja.Runtime, b []byte) goja.Value {
 }
 
 // queryMap is Dirigible's getQueryParametersMap: decodeURI of the whole
-// query, split on "&" (a leading "amp;" dropped), values trimmed, true for a
+// query, split on "&" (the first "amp;" of each part dropped), values trimmed, true for a
 // key without "=", repeated keys collected in an array.
 func queryMap(vm *runtime.VM, raw string) goja.Value {
 	rt := vm.Runtime()
@@ -361,25 +386,29 @@ func queryMap(vm *runtime.VM, raw string) goja.Value {
 	if err != nil {
 		panic(err)
 	}
+	// Values by key in order of first appearance. Own properties only: a
+	// key like "toString" or "__proto__" is a parameter like any other.
+	values := map[string][]any{}
+	var keys []string
 	for _, seg := range strings.Split(dv.String(), "&") {
 		seg = strings.Replace(seg, "amp;", "", 1)
 		parts := strings.Split(seg, "=")
 		key := strings.TrimSpace(parts[0])
-		var val goja.Value = rt.ToValue(true)
+		var val any = true
 		if len(parts) > 1 {
-			val = rt.ToValue(strings.TrimSpace(parts[1]))
+			val = strings.TrimSpace(parts[1])
 		}
-		prev := out.Get(key)
-		switch {
-		case prev == nil || goja.IsUndefined(prev):
-			_ = out.Set(key, val)
-		default:
-			if arr, ok := prev.Export().([]any); ok {
-				_ = out.Set(key, rt.NewArray(append(arr, val)...))
-			} else {
-				_ = out.Set(key, rt.NewArray(prev, val))
-			}
+		if _, seen := values[key]; !seen {
+			keys = append(keys, key)
 		}
+		values[key] = append(values[key], val)
+	}
+	for _, k := range keys {
+		v := rt.ToValue(values[k][0])
+		if len(values[k]) > 1 {
+			v = rt.NewArray(values[k]...)
+		}
+		_ = out.DefineDataProperty(k, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
 	}
 	return out
 }

@@ -5,8 +5,9 @@ package response
 
 import (
 	"errors"
+	"fmt"
+	"maps"
 	"math"
-	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -78,6 +79,15 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 			dirigible.Throw(vm, err)
 		}
 	}
+	// headers returns the headers the script may still change, or nil once
+	// the response is committed (changes are then ignored, as in a servlet,
+	// so getHeader answers what the client got).
+	headers := func() http.Header {
+		if r := current(); !r.Committed() {
+			return r.Header()
+		}
+		return nil
+	}
 	set := func(name string, fn func(goja.FunctionCall) goja.Value) { dirigible.Set(o, name, fn) }
 	undef := goja.Undefined()
 	// print coerces like Dirigible: (text && text.toString()) || "".
@@ -101,7 +111,7 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 	set("println", func(c goja.FunctionCall) goja.Value { print(c.Argument(0), true); return undef })
 	set("json", func(c goja.FunctionCall) goja.Value {
 		r := current()
-		r.Header().Set("Content-Type", "application/json")
+		r.SetContentType("application/json")
 		if s, ok := vm.JSON(c.Argument(0)); ok {
 			_, err := r.WriteString(s)
 			check(err)
@@ -110,7 +120,7 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 	})
 	write := func(c goja.FunctionCall) goja.Value {
 		r := current()
-		if b := bytesOf(c.Argument(0)); len(b) > 0 {
+		if b := bytesOf(vm, c.Argument(0)); len(b) > 0 {
 			_, err := r.Write(b)
 			check(err)
 		}
@@ -119,7 +129,11 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 	set("write", write)
 	set("isCommitted", func(goja.FunctionCall) goja.Value { return rt.ToValue(current().Committed()) })
 	set("setContentType", func(c goja.FunctionCall) goja.Value {
-		current().Header().Set("Content-Type", c.Argument(0).String())
+		ct := ""
+		if v := c.Argument(0); !isNothing(v) {
+			ct = v.String()
+		}
+		current().SetContentType(ct)
 		return undef
 	})
 	set("getContentType", func(goja.FunctionCall) goja.Value {
@@ -129,28 +143,23 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 		return goja.Null()
 	})
 	set("setCharacterEncoding", func(c goja.FunctionCall) goja.Value {
-		h := current().Header()
-		ct, params, err := mime.ParseMediaType(h.Get("Content-Type"))
-		if err != nil {
-			ct, params = "text/plain", map[string]string{}
+		cs := ""
+		if v := c.Argument(0); !isNothing(v) {
+			cs = v.String()
 		}
-		params["charset"] = c.Argument(0).String()
-		h.Set("Content-Type", mime.FormatMediaType(ct, params))
+		current().SetCharacterEncoding(cs)
 		return undef
 	})
-	set("getCharacterEncoding", func(goja.FunctionCall) goja.Value {
-		if _, params, err := mime.ParseMediaType(current().Header().Get("Content-Type")); err == nil && params["charset"] != "" {
-			return rt.ToValue(params["charset"])
-		}
-		return rt.ToValue("UTF-8")
-	})
+	set("getCharacterEncoding", func(goja.FunctionCall) goja.Value { return rt.ToValue(current().CharacterEncoding()) })
 	set("flush", func(goja.FunctionCall) goja.Value { check(current().Flush()); return undef })
 	set("close", func(goja.FunctionCall) goja.Value { check(current().Close()); return undef })
 	set("addCookie", func(c goja.FunctionCall) goja.Value {
-		r := current()
-		ck, err := cookieOf(vm, c.Argument(0))
+		current()
+		ck, err := cookieOf(c.Argument(0))
 		check(err)
-		r.Header().Add("Set-Cookie", ck)
+		if h := headers(); h != nil {
+			h.Add("Set-Cookie", ck)
+		}
 		return undef
 	})
 	set("containsHeader", func(c goja.FunctionCall) goja.Value {
@@ -161,10 +170,14 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 	set("sendError", func(c goja.FunctionCall) goja.Value {
 		r := current()
 		msg := ""
-		if m := c.Argument(1); !goja.IsUndefined(m) && !goja.IsNull(m) {
+		if m := c.Argument(1); !isNothing(m) {
 			msg = m.String()
 		}
-		check(r.SendError(int(c.Argument(0).ToInteger()), msg))
+		code := c.Argument(0).ToInteger()
+		if code < 100 || code > 999 {
+			dirigible.Throw(vm, fmt.Errorf("sendError: invalid HTTP status code %s", c.Argument(0)))
+		}
+		check(r.SendError(int(code), msg))
 		return undef
 	})
 	set("sendRedirect", func(c goja.FunctionCall) goja.Value {
@@ -172,22 +185,33 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 		return undef
 	})
 	set("setContentLength", func(c goja.FunctionCall) goja.Value {
-		current().Header().Set("Content-Length", strconv.FormatInt(c.Argument(0).ToInteger(), 10))
-		return undef
-	})
-	set("setHeader", func(c goja.FunctionCall) goja.Value {
-		current().Header().Set(c.Argument(0).String(), c.Argument(1).String())
-		return undef
-	})
-	set("addHeader", func(c goja.FunctionCall) goja.Value {
-		h, name := current().Header(), c.Argument(0).String()
-		if strings.EqualFold(name, "Content-Type") {
-			h.Set(name, c.Argument(1).String())
-		} else {
-			h.Add(name, c.Argument(1).String())
+		if h := headers(); h != nil {
+			if n := c.Argument(0).ToInteger(); n >= 0 {
+				h.Set("Content-Length", strconv.FormatInt(n, 10))
+			} else {
+				h.Del("Content-Length") // unknown
+			}
 		}
 		return undef
 	})
+	// setHeader and addHeader ignore a null value and an empty name
+	// (Tomcat); Content-Type goes through setContentType.
+	header := func(c goja.FunctionCall, add bool) goja.Value {
+		h := headers()
+		name, v := c.Argument(0).String(), c.Argument(1)
+		switch {
+		case h == nil || name == "" || isNothing(c.Argument(0)) || isNothing(v):
+		case strings.EqualFold(name, "Content-Type"):
+			current().SetContentType(v.String())
+		case add:
+			h.Add(name, v.String())
+		default:
+			h.Set(name, v.String())
+		}
+		return undef
+	}
+	set("setHeader", func(c goja.FunctionCall) goja.Value { return header(c, false) })
+	set("addHeader", func(c goja.FunctionCall) goja.Value { return header(c, true) })
 	set("setStatus", func(c goja.FunctionCall) goja.Value {
 		current().SetStatus(int(c.Argument(0).ToInteger()))
 		return undef
@@ -203,21 +227,23 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 		return stringArray(rt, current().Header().Values(c.Argument(0).String()))
 	})
 	set("getHeaderNames", func(goja.FunctionCall) goja.Value {
-		h := current().Header()
-		names := make([]string, 0, len(h))
-		for n := range h {
-			names = append(names, n)
-		}
-		slices.Sort(names)
-		return stringArray(rt, names)
+		return stringArray(rt, slices.Sorted(maps.Keys(current().Header())))
 	})
 	set("setLocale", func(c goja.FunctionCall) goja.Value {
-		r := current()
-		tag := c.Argument(0).String()
-		if country := c.Argument(1); !goja.IsUndefined(country) && !goja.IsNull(country) && country.String() != "" {
-			tag += "-" + country.String()
+		h := headers()
+		if h == nil {
+			return undef
 		}
-		r.Header().Set("Content-Language", tag)
+		// Java's Locale: language lower case, country upper case.
+		tag := strings.ToLower(c.Argument(0).String())
+		if country := c.Argument(1); !isNothing(country) && country.String() != "" {
+			tag += "-" + strings.ToUpper(country.String())
+		}
+		if isNothing(c.Argument(0)) || tag == "" {
+			h.Del("Content-Language")
+		} else {
+			h.Set("Content-Language", tag)
+		}
 		return undef
 	})
 	set("getLocale", func(goja.FunctionCall) goja.Value {
@@ -247,14 +273,18 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 	return o
 }
 
+// isNothing reports whether v is undefined or null (Java's null).
+func isNothing(v goja.Value) bool { return v == nil || goja.IsUndefined(v) || goja.IsNull(v) }
+
 // codesReasons builds Response.HttpCodesReasons with its getReason method.
 func codesReasons(vm *runtime.VM) *goja.Object {
 	rt := vm.Runtime()
 	t := rt.NewObject()
-	byCode := map[int]string{}
+	byKey := map[string]string{}
 	for _, r := range reasons {
-		_ = t.Set(strconv.Itoa(r.code), r.phrase)
-		byCode[r.code] = r.phrase
+		k := strconv.Itoa(r.code)
+		_ = t.Set(k, r.phrase)
+		byKey[k] = r.phrase
 	}
 	dirigible.Set(t, "getReason", func(c goja.FunctionCall) goja.Value {
 		arg := c.Argument(0)
@@ -262,7 +292,8 @@ func codesReasons(vm *runtime.VM) *goja.Object {
 		if math.IsNaN(n) || n < 100 || n > 505 {
 			dirigible.Throw(vm, errors.New("Illegal argument for code["+arg.String()+"]. Valid HTTP codes are integer numbers in the range [100-505]."))
 		}
-		if p, ok := byCode[int(n)]; ok && n == math.Trunc(n) {
+		// HttpCodesReasons[code]: "200" and 200 are found, "0200" and 200.5 not.
+		if p, ok := byKey[arg.String()]; ok {
 			return rt.ToValue(p)
 		}
 		return goja.Undefined()
@@ -278,49 +309,60 @@ func stringArray(rt *goja.Runtime, ss []string) goja.Value {
 	return rt.NewArray(vals...)
 }
 
-// bytesOf converts what scripts pass to write(): an array of (signed or
-// unsigned) byte numbers, an ArrayBuffer, a typed array or a string. Falsy
-// values write nothing.
-func bytesOf(v goja.Value) []byte {
+// bytesOf converts what scripts pass to write(): an array (or array-like)
+// of signed or unsigned byte numbers, an ArrayBuffer, a typed array or
+// DataView (its bytes), or a string (UTF-8). Falsy values write nothing;
+// anything else (a number, a plain object) is a TypeError.
+func bytesOf(vm *runtime.VM, v goja.Value) []byte {
 	if v == nil || !v.ToBoolean() {
 		return nil
 	}
+	rt := vm.Runtime()
 	switch x := v.Export().(type) {
 	case string:
 		return []byte(x)
 	case goja.ArrayBuffer:
 		return x.Bytes()
-	case []byte:
-		return x
 	case []any:
 		b := make([]byte, len(x))
 		for i, e := range x {
-			switch n := e.(type) {
-			case int64:
-				b[i] = byte(n)
-			case float64:
-				b[i] = byte(int64(n))
+			b[i] = byte(rt.ToValue(e).ToInteger())
+		}
+		return b
+	}
+	o, ok := v.(*goja.Object)
+	if !ok {
+		panic(rt.NewTypeError("write: expected bytes (an array, ArrayBuffer, typed array or string), got %s", v.String()))
+	}
+	if isView, _ := goja.AssertFunction(vm.Intrinsic("ArrayBuffer").ToObject(rt).Get("isView")); isView != nil {
+		if res, err := isView(goja.Undefined(), v); err == nil && res.ToBoolean() {
+			var b []byte
+			if err := rt.ExportTo(v, &b); err == nil {
+				return b
+			}
+		}
+	}
+	if l := o.Get("length"); l != nil && !goja.IsUndefined(l) {
+		n := l.ToInteger()
+		if n < 0 || n > math.MaxInt32 {
+			panic(rt.NewTypeError("write: invalid length %d", n))
+		}
+		b := make([]byte, n)
+		for i := range b {
+			if e := o.Get(strconv.Itoa(i)); e != nil {
+				b[i] = byte(e.ToInteger())
 			}
 		}
 		return b
 	}
-	if o, ok := v.(*goja.Object); ok {
-		// Typed arrays: read element by element.
-		n := int(o.Get("length").ToInteger())
-		b := make([]byte, n)
-		for i := 0; i < n; i++ {
-			b[i] = byte(o.Get(strconv.Itoa(i)).ToInteger())
-		}
-		return b
-	}
-	return []byte(v.String())
+	panic(rt.NewTypeError("write: expected bytes (an array, ArrayBuffer, typed array or string), got %s", v.String()))
 }
 
 // cookieOf builds a Set-Cookie value from a cookie object of any Dirigible
 // generation: {name, value} with attributes as Set-Cookie names ("Max-Age",
 // "Path", ...) at the top or under "attributes", or the servlet names
 // (maxAge, path, domain, secure, httpOnly/isHttpOnly).
-func cookieOf(vm *runtime.VM, v goja.Value) (string, error) {
+func cookieOf(v goja.Value) (string, error) {
 	o, ok := v.(*goja.Object)
 	if !ok {
 		return "", errors.New("addCookie: the cookie must be an object with name and value")
@@ -413,15 +455,17 @@ func outputStream(vm *runtime.VM, r *runtime.Response) goja.Value {
 		return undef
 	})
 	writeBytes := func(c goja.FunctionCall) goja.Value {
-		_, err := r.Write(bytesOf(c.Argument(0)))
+		_, err := r.Write(bytesOf(vm, c.Argument(0)))
 		check(err)
 		return undef
 	}
 	dirigible.Set(s, "writeBytes", writeBytes)
 	dirigible.Set(s, "writeBytesNative", writeBytes)
 	dirigible.Set(s, "writeText", func(c goja.FunctionCall) goja.Value {
-		_, err := r.WriteString(c.Argument(0).String())
-		check(err)
+		if v := c.Argument(0); !isNothing(v) {
+			_, err := r.WriteString(v.String())
+			check(err)
+		}
 		return undef
 	})
 	dirigible.Set(s, "flush", func(goja.FunctionCall) goja.Value { check(r.Flush()); return undef })
