@@ -27,7 +27,9 @@ type Config struct {
 	// Sessions keeps the sessions of scripts. Nil means scripts have no
 	// session: the session module answers as it does outside HTTP.
 	Sessions *sessions.Manager
-	// PoolSize is the number of VMs (default: 4 per CPU, at least 4).
+	// PoolSize is the number of VMs (default: 2 per CPU, at least 4). Each
+	// holds about half a MiB; a request keeps its VM while it waits (for
+	// timers, asynchronous work or its session's lock).
 	PoolSize int
 	// QueueTimeout bounds how long a request waits for a free VM before it is
 	// answered 503 with Retry-After (default 5s).
@@ -55,7 +57,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	if c.PoolSize <= 0 {
-		c.PoolSize = max(4, 4*goruntime.GOMAXPROCS(0))
+		c.PoolSize = max(4, 2*goruntime.GOMAXPROCS(0))
 	}
 	if c.QueueTimeout <= 0 {
 		c.QueueTimeout = DefaultQueueTimeout

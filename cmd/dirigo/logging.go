@@ -22,7 +22,7 @@ func newLogger(f *flags, w io.Writer) (*slog.Logger, func(), error) {
 	var h slog.Handler
 	switch f.logFormat {
 	case "text":
-		h = slog.NewTextHandler(bw, opts)
+		h = newTextHandler(bw, opts)
 	case "json":
 		h = slog.NewJSONHandler(bw, opts)
 	default:
