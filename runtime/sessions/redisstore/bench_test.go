@@ -1,0 +1,165 @@
+package redisstore_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dirigo/dirigo/internal/redistest"
+	"github.com/dirigo/dirigo/runtime/sessions"
+	"github.com/dirigo/dirigo/runtime/sessions/memstore"
+	"github.com/dirigo/dirigo/runtime/sessions/redisstore"
+	"github.com/dirigo/dirigo/runtime/sessions/storetest"
+)
+
+// BenchmarkCounterParallel is the store's share of the counter-multi
+// workload: 32 sessions taken round-robin by 32 goroutines, each operation
+// the manager's path for one request that increments a counter: the
+// in-process lock, Lock, Load, Update, unlock. The memstore case (no
+// Locker) is the baseline of a plain map.
+func BenchmarkCounterParallel(b *testing.B) {
+	b.Run("redis", func(b *testing.B) {
+		srv := redistest.Start(b)
+		s := open(b, srv, redisstore.Config{})
+		benchCounter(b, s, s, client(b, srv))
+	})
+	b.Run("memstore", func(b *testing.B) {
+		benchCounter(b, memstore.New(memstore.Config{}), nil, nil)
+	})
+}
+
+// benchCounter runs the counter workload. Besides ns/op it reports the CPU
+// time per operation of this process and, given rdb, of redis-server: on a
+// shared machine they vary less than the wall time.
+func benchCounter(b *testing.B, st sessions.Store, lk sessions.Locker, rdb *redis.Client) {
+	const n = 32
+	ctx := context.Background()
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = storetest.Key()
+		rec := &sessions.Record{Meta: meta(30*time.Minute, time.Hour), Attrs: map[string]sessions.Attr{"count": {Seq: 1, Value: []byte("0")}}}
+		if err := st.Create(ctx, keys[i], rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var local [n]sync.Mutex // the manager's in-process lock
+	var next, ops atomic.Uint64
+	b.SetParallelism(16) // 16 × GOMAXPROCS goroutines: 32 on 2 cores, like 32 connections
+	redisCPU0 := serverCPU(b, rdb)
+	cpu0 := processCPU()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1) % n
+			local[i].Lock()
+			if err := increment(ctx, st, lk, keys[i]); err != nil {
+				local[i].Unlock()
+				b.Error(err)
+				return
+			}
+			local[i].Unlock()
+			ops.Add(1)
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(time.Microsecond)/float64(b.N), "go-cpu-µs/op")
+	if rdb != nil {
+		b.ReportMetric((serverCPU(b, rdb)-redisCPU0)/float64(b.N), "redis-cpu-µs/op")
+	}
+	total := 0
+	for _, k := range keys {
+		rec, err := st.Load(ctx, k)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, _ := strconv.Atoi(string(rec.Attrs["count"].Value))
+		total += c
+	}
+	if uint64(total) != ops.Load() {
+		b.Fatalf("counters sum to %d after %d increments", total, ops.Load())
+	}
+}
+
+// serverCPU returns the CPU time redis-server has used, in microseconds.
+func serverCPU(b *testing.B, rdb *redis.Client) float64 {
+	if rdb == nil {
+		return 0
+	}
+	info, err := rdb.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sum float64
+	for _, line := range strings.Split(info, "\r\n") {
+		k, v, _ := strings.Cut(line, ":")
+		if k == "used_cpu_sys" || k == "used_cpu_user" {
+			f, _ := strconv.ParseFloat(v, 64)
+			sum += f * 1e6
+		}
+	}
+	return sum
+}
+
+// increment is one counter request: Lock, Load, Update, unlock.
+func increment(ctx context.Context, st sessions.Store, lk sessions.Locker, key string) error {
+	if lk != nil {
+		unlock, err := lk.Lock(ctx, key)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	rec, err := st.Load(ctx, key)
+	if err != nil {
+		return err
+	}
+	c, err := strconv.Atoi(string(rec.Attrs["count"].Value))
+	if err != nil {
+		return err
+	}
+	m := rec.Meta
+	m.Accessed = time.Now()
+	return st.Update(ctx, key, &sessions.Change{Meta: m, Set: map[string]sessions.Attr{"count": {Seq: 1, Value: []byte(strconv.Itoa(c + 1))}}})
+}
+
+// BenchmarkOps measures single calls, one at a time (round-trip latency).
+func BenchmarkOps(b *testing.B) {
+	s := open(b, redistest.Start(b), redisstore.Config{})
+	ctx := context.Background()
+	key := storetest.Key()
+	m := meta(30*time.Minute, time.Hour)
+	attrs := map[string]sessions.Attr{"count": {Seq: 1, Value: []byte("0")}, "user": {Seq: 2, Value: []byte(`{"name":"ann","roles":["a","b"]}`)}}
+	if err := s.Create(ctx, key, &sessions.Record{Meta: m, Attrs: attrs}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Load", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Load(ctx, key); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Update", func(b *testing.B) {
+		c := &sessions.Change{Meta: m, Set: map[string]sessions.Attr{"count": {Seq: 1, Value: []byte("1")}}}
+		for b.Loop() {
+			if err := s.Update(ctx, key, c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("LockUnlock", func(b *testing.B) {
+		for b.Loop() {
+			unlock, err := s.Lock(ctx, key)
+			if err != nil {
+				b.Fatal(err)
+			}
+			unlock()
+		}
+	})
+}

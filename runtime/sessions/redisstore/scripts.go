@@ -1,0 +1,135 @@
+package redisstore
+
+import "github.com/redis/go-redis/v9"
+
+// Every write is one Lua script, so its existence check, its writes and its
+// TTL happen in one atomic step: no other client sees a session without its
+// TTL, and no update can slip in between a check and a write.
+//
+// The write scripts share one argument layout:
+//
+//	ARGV[1]  TTL in milliseconds: > 0 PEXPIRE, -1 PERSIST (no expiry), 0 the
+//	         session has already expired (create nothing, delete it)
+//	ARGV[2]  the call's write token (see below)
+//	ARGV[3]  n, the number of HSET arguments that follow (field, value pairs)
+//	ARGV[4 .. 3+n]     fields and values to set
+//	ARGV[4+n .. #ARGV] fields to delete
+//
+// go-redis retries a command whose connection broke after it was sent, so a
+// script may run twice for one call. Create and Rotate store the call's
+// random token in the field "w", and a second run that finds its own token
+// reports success instead of ErrExists or ErrNotFound. Update and Delete are
+// idempotent anyway. Results: 1 done, 0 not found, -1 target exists.
+
+// luaHelpers is the prelude of the write scripts. HSET and HDEL get at most
+// 1000 arguments per call, below Lua's limit on unpack.
+const luaHelpers = `
+local function hset(key, from, to)
+	for i = from, to, 1000 do
+		redis.call('HSET', key, unpack(ARGV, i, math.min(i + 999, to)))
+	end
+end
+local function hdel(key, from, to)
+	for i = from, to, 1000 do
+		redis.call('HDEL', key, unpack(ARGV, i, math.min(i + 999, to)))
+	end
+end
+local function expire(key, ttl)
+	if ttl > 0 then
+		redis.call('PEXPIRE', key, ttl)
+	else
+		redis.call('PERSIST', key)
+	end
+end
+local ttl = tonumber(ARGV[1])
+local n = tonumber(ARGV[3])
+`
+
+// createScript stores a new session under KEYS[1] unless the key is taken.
+const createScript = luaHelpers + `
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 1 then
+	if redis.call('HGET', key, 'w') == ARGV[2] then return 1 end
+	return -1
+end
+if ttl == 0 then return 1 end
+hset(key, 4, 3 + n)
+expire(key, ttl)
+return 1
+`
+
+// updateScript applies a change to the session under KEYS[1], or refuses
+// when it does not exist: an update never recreates a session.
+const updateScript = luaHelpers + `
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then return 0 end
+if ttl == 0 then
+	redis.call('DEL', key)
+	return 1
+end
+hdel(key, 4 + n, #ARGV)
+hset(key, 4, 3 + n)
+expire(key, ttl)
+return 1
+`
+
+// rotateScript moves the session from KEYS[1] to KEYS[2] and applies a
+// change to it, refusing when KEYS[1] is missing or KEYS[2] is taken.
+const rotateScript = luaHelpers + `
+local old, new = KEYS[1], KEYS[2]
+if redis.call('EXISTS', old) == 0 then
+	if redis.call('HGET', new, 'w') == ARGV[2] then return 1 end
+	return 0
+end
+if redis.call('EXISTS', new) == 1 then return -1 end
+if ttl == 0 then
+	redis.call('DEL', old)
+	return 1
+end
+redis.call('RENAME', old, new)
+hdel(new, 4 + n, #ARGV)
+hset(new, 4, 3 + n)
+expire(new, ttl)
+return 1
+`
+
+// lockScript takes the lock KEYS[1] with the token ARGV[1] for ARGV[2]
+// milliseconds. It is SET NX PX that also succeeds when the lock already
+// holds the token (a retried command that did run): 1 taken, 0 held by another.
+const lockScript = `
+local v = redis.call('GET', KEYS[1])
+if v == false then
+	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+	return 1
+end
+if v == ARGV[1] then
+	redis.call('PEXPIRE', KEYS[1], ARGV[2])
+	return 1
+end
+return 0
+`
+
+// unlockScript deletes the lock KEYS[1] if it still holds the token ARGV[1],
+// so a holder whose lock expired cannot release its successor's.
+const unlockScript = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+	return redis.call('DEL', KEYS[1])
+end
+return 0
+`
+
+// scripts are the store's Lua scripts; Run sends EVALSHA and falls back to
+// EVAL when the server does not know the script (after a restart).
+type scripts struct {
+	create, update, rotate, lock, unlock *redis.Script
+}
+
+func newScripts() scripts {
+	return scripts{
+		create: redis.NewScript(createScript),
+		update: redis.NewScript(updateScript),
+		rotate: redis.NewScript(rotateScript),
+		lock:   redis.NewScript(lockScript),
+		unlock: redis.NewScript(unlockScript),
+	}
+}

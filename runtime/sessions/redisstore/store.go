@@ -1,0 +1,160 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dirigo/dirigo/runtime/sessions"
+)
+
+// Results of the write scripts.
+const (
+	resultDone     = 1
+	resultNotFound = 0
+	resultExists   = -1
+)
+
+// Load implements sessions.Store with one HGETALL, or none right after Lock
+// (see Store.prefetch). A hash this store could not have written is logged
+// and reported as ErrNotFound.
+func (s *Store) Load(ctx context.Context, key string) (*sessions.Record, error) {
+	hk := s.hashKey(key)
+	var h map[string]string
+	var err error
+	if v, ok := s.prefetch.LoadAndDelete(key); ok {
+		h = v.(map[string]string)
+	} else {
+		h, err = s.client.HGetAll(ctx, hk).Result()
+	}
+	switch {
+	case redis.HasErrorPrefix(err, "WRONGTYPE"):
+		s.log.Warn("ignoring a session key that is not a hash", "key", hk)
+		return nil, sessions.ErrNotFound
+	case err != nil:
+		return nil, unavailable("loading session from redis", err)
+	case len(h) == 0:
+		return nil, sessions.ErrNotFound
+	}
+	rec, err := decode(h)
+	if err != nil {
+		s.log.Warn("ignoring a malformed session", "key", hk, "error", err)
+		return nil, sessions.ErrNotFound
+	}
+	if rec.Expired(time.Now()) {
+		return nil, sessions.ErrNotFound
+	}
+	return rec, nil
+}
+
+// Create implements sessions.Store. A session that has already expired is
+// not stored.
+func (s *Store) Create(ctx context.Context, key string, rec *sessions.Record) error {
+	s.prefetch.Delete(key)
+	token := rand.Text()
+	args := make([]any, 3, 3+10+2*len(rec.Attrs))
+	args = append(args, fieldToken, token)
+	args = metaArgs(args, rec.Meta)
+	args = attrArgs(args, rec.Attrs)
+	setArgs(args, ttl(rec.Meta, time.Now()), token, len(args)-3)
+	switch r, err := s.run(ctx, s.scripts.create, []string{s.hashKey(key)}, args, "creating session in redis"); {
+	case err != nil:
+		return err
+	case r == resultExists:
+		return sessions.ErrExists
+	}
+	return nil
+}
+
+// Update implements sessions.Store: it writes the meta, sets and deletes the
+// changed attributes and renews the TTL, or returns ErrNotFound and writes
+// nothing. A change that makes the session expire deletes it.
+func (s *Store) Update(ctx context.Context, key string, c *sessions.Change) error {
+	s.prefetch.Delete(key)
+	args := changeArgs(c, "")
+	switch r, err := s.run(ctx, s.scripts.update, []string{s.hashKey(key)}, args, "updating session in redis"); {
+	case err != nil:
+		return err
+	case r == resultNotFound:
+		return sessions.ErrNotFound
+	}
+	return nil
+}
+
+// Rotate implements sessions.Store: it renames the hash and applies c.
+func (s *Store) Rotate(ctx context.Context, oldKey, newKey string, c *sessions.Change) error {
+	s.prefetch.Delete(oldKey)
+	s.prefetch.Delete(newKey)
+	args := changeArgs(c, rand.Text())
+	keys := []string{s.hashKey(oldKey), s.hashKey(newKey)}
+	switch r, err := s.run(ctx, s.scripts.rotate, keys, args, "rotating session in redis"); {
+	case err != nil:
+		return err
+	case r == resultNotFound:
+		return sessions.ErrNotFound
+	case r == resultExists:
+		return sessions.ErrExists
+	}
+	return nil
+}
+
+// Delete implements sessions.Store.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	s.prefetch.Delete(key)
+	if err := s.client.Del(ctx, s.hashKey(key)).Err(); err != nil {
+		return unavailable("deleting session from redis", err)
+	}
+	return nil
+}
+
+// changeArgs returns the script arguments of c; a non-empty token is written
+// to the hash too.
+func changeArgs(c *sessions.Change, token string) []any {
+	args := make([]any, 3, 3+10+2*len(c.Set)+len(c.Delete))
+	if token != "" {
+		args = append(args, fieldToken, token)
+	}
+	args = metaArgs(args, c.Meta)
+	args = attrArgs(args, c.Set)
+	setArgs(args, ttl(c.Meta, time.Now()), token, len(args)-3)
+	for _, name := range c.Delete {
+		args = append(args, attrPrefix+name)
+	}
+	return args
+}
+
+// setArgs fills the first three script arguments (see scripts.go).
+func setArgs(args []any, ttl int64, token string, n int) {
+	args[0], args[1], args[2] = ttl, token, n
+}
+
+// ttl returns the TTL argument of a session with meta m at now: its
+// remaining milliseconds (rounded up), -1 for no expiry, 0 for expired.
+func ttl(m sessions.Meta, now time.Time) int64 {
+	e := m.Expires()
+	if e.IsZero() {
+		return -1
+	}
+	d := e.Sub(now)
+	if d <= 0 {
+		return 0
+	}
+	return int64((d + time.Millisecond - 1) / time.Millisecond)
+}
+
+// run runs a write script and returns its result. Redis out of memory
+// (maxmemory reached under the noeviction policy) is ErrFull.
+func (s *Store) run(ctx context.Context, sc *redis.Script, keys []string, args []any, doing string) (int64, error) {
+	r, err := sc.Run(ctx, s.client, keys, args...).Int64()
+	switch {
+	case err == nil:
+		return r, nil
+	case redis.HasErrorPrefix(err, "OOM"):
+		return 0, fmt.Errorf("%w: %s: %w", sessions.ErrFull, doing, err)
+	default:
+		return 0, unavailable(doing, err)
+	}
+}
