@@ -211,5 +211,6 @@ func (c *Call) commitSession() error {
 func (c *Call) end() {
 	if c.sess != nil {
 		c.sess.End()
+		c.sess = nil
 	}
 }

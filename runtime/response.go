@@ -72,9 +72,14 @@ func (r *Response) SetContentType(ct string) {
 		h.Del("Content-Type")
 		return
 	}
-	if _, params, err := mime.ParseMediaType(ct); err == nil && params["charset"] != "" {
-		r.charset = params["charset"]
-	} else if r.charset != "" {
+	if strings.IndexByte(ct, ';') >= 0 { // has parameters, maybe a charset
+		if _, params, err := mime.ParseMediaType(ct); err == nil && params["charset"] != "" {
+			r.charset = params["charset"]
+			h.Set("Content-Type", ct)
+			return
+		}
+	}
+	if r.charset != "" {
 		ct = withCharset(ct, r.charset)
 	}
 	h.Set("Content-Type", ct)

@@ -95,6 +95,8 @@ type Manager struct {
 	// verified remembers cookie values that verified (value → verifiedCookie).
 	verified  sync.Map
 	nverified atomic.Int64
+	// handles recycles Session handles (End puts them back).
+	handles sync.Pool
 }
 
 // NewManager returns a manager over store. It starts a sweeper when store is
@@ -209,9 +211,14 @@ func (m *Manager) sweep(sw Sweeper) {
 
 // Begin returns the session handle of request r. It does no I/O: the cookie
 // is read and the session loaded (and locked) on the handle's first use. The
-// caller must call End when the request is done.
+// caller must call End when the request is done, and not use the handle after.
 func (m *Manager) Begin(r *http.Request) *Session {
-	return &Session{m: m, r: r, ctx: r.Context()}
+	s, _ := m.handles.Get().(*Session)
+	if s == nil {
+		s = &Session{}
+	}
+	s.m, s.r, s.ctx = m, r, r.Context()
+	return s
 }
 
 // cookieName returns the session cookie's name for r.
@@ -226,7 +233,7 @@ func (m *Manager) cookieName(secure bool) string {
 // and whether it was signed with a key other than the first. It makes no
 // store call: a cookie that does not verify, is oversized or expired, or
 // does not hold a well-formed ID, is ignored.
-func (m *Manager) readCookie(r *http.Request) (id string, resign bool) {
+func (m *Manager) readCookie(r *http.Request) (id, key string, resign bool) {
 	name := m.cookieName(r.TLS != nil)
 	for _, line := range r.Header["Cookie"] {
 		for line != "" {
@@ -239,57 +246,58 @@ func (m *Manager) readCookie(r *http.Request) (id string, resign bool) {
 			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
 				v = v[1 : len(v)-1]
 			}
-			if id, i := m.decode(name, v); id != "" {
-				return id, i > 0
+			if id, key, i := m.decode(name, v); id != "" {
+				return id, key, i > 0
 			}
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
-// decode verifies a cookie value and returns the ID it carries with the index
-// of the key that verified it, or "" when no key does. Verified values are
-// remembered (bounded), so a session's cookie is verified once, not on
-// every request; a remembered value still expires with its timestamp.
-func (m *Manager) decode(name, value string) (string, int) {
+// decode verifies a cookie value and returns the ID it carries, the ID's
+// store key and the index of the key that verified it, or "" when no key
+// does. Verified values are remembered (bounded), so a session's cookie is
+// verified once, not on every request; a remembered value still expires
+// with its timestamp.
+func (m *Manager) decode(name, value string) (id, key string, keyIndex int) {
 	if len(value) == 0 || len(value) > maxCookieBytes {
-		return "", -1
+		return "", "", -1
 	}
 	now := m.now().Unix()
 	if v, ok := m.verified.Load(value); ok {
-		e := v.(verifiedCookie)
+		e := v.(*verifiedCookie)
 		if e.name == name && (e.expires == 0 || now < e.expires) {
-			return e.id, e.key
+			return e.id, e.storeKey, e.keyIndex
 		}
 		m.verified.Delete(value)
 	}
 	for i, c := range m.codecs {
 		var raw []byte
 		if c.Decode(name, value, &raw) == nil && validID(raw) {
-			id := string(raw)
-			m.remember(name, value, id, i)
-			return id, i
+			e := m.remember(name, value, string(raw), i)
+			return e.id, e.storeKey, i
 		}
 	}
-	return "", -1
+	return "", "", -1
 }
 
 // verifiedCookie is a cookie value that verified.
 type verifiedCookie struct {
 	name, id string
-	key      int   // index of the key that verified it
+	storeKey string
+	keyIndex int   // index of the key that verified it
 	expires  int64 // Unix seconds after which its timestamp is too old (0: never)
 }
 
 // maxVerifiedCookies bounds the verified-cookie memory.
 const maxVerifiedCookies = 10000
 
-func (m *Manager) remember(name, value, id string, key int) {
-	e := verifiedCookie{name: name, id: id, key: key}
+func (m *Manager) remember(name, value, id string, keyIndex int) *verifiedCookie {
+	e := &verifiedCookie{name: name, id: id, storeKey: storeKey(id), keyIndex: keyIndex}
 	if m.cfg.Lifetime > 0 {
 		ts, ok := cookieTimestamp(value)
 		if !ok {
-			return
+			return e
 		}
 		e.expires = ts + int64((m.cfg.Lifetime+time.Minute)/time.Second)
 	}
@@ -298,6 +306,7 @@ func (m *Manager) remember(name, value, id string, key int) {
 		m.nverified.Store(0)
 	}
 	m.verified.Store(value, e)
+	return e
 }
 
 // cookieTimestamp reads the issue time securecookie put in a value it signed
@@ -358,30 +367,30 @@ func validCookieName(s string) bool {
 }
 
 // lock serializes the requests of the session under key: first in this
-// process, then across processes when the store is a Locker. It waits at
-// most Config.LockTimeout.
-func (m *Manager) lock(ctx context.Context, key string) (func(), error) {
-	unlock, ok := m.locks.tryLock(key)
+// process, then across processes when the store is a Locker (whose unlock
+// it returns). It waits at most Config.LockTimeout.
+func (m *Manager) lock(ctx context.Context, key string) (heldLock, func(), error) {
+	held, ok := m.locks.tryLock(key)
 	if ok && m.locker == nil {
-		return unlock, nil
+		return held, nil, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.LockTimeout)
 	defer cancel()
 	if !ok {
 		var err error
-		if unlock, err = m.locks.lock(ctx, key); err != nil {
-			return nil, err
+		if held, err = m.locks.lock(ctx, key); err != nil {
+			return heldLock{}, nil, err
 		}
 	}
 	if m.locker == nil {
-		return unlock, nil
+		return held, nil, nil
 	}
 	sunlock, err := m.locker.Lock(ctx, key)
 	if err != nil {
-		unlock()
-		return nil, err
+		held.release()
+		return heldLock{}, nil, err
 	}
-	return func() { sunlock(); unlock() }, nil
+	return held, sunlock, nil
 }
 
 // lockTable holds one lock per session key in use, in shards.
@@ -390,8 +399,9 @@ type lockTable struct {
 }
 
 type lockShard struct {
-	mu sync.Mutex
-	m  map[string]*keyLock
+	mu   sync.Mutex
+	m    map[string]*keyLock
+	free []*keyLock // released locks, reused
 }
 
 type keyLock struct {
@@ -413,15 +423,17 @@ func (t *lockTable) shard(key string) *lockShard {
 	return &t.shards[h%uint32(len(t.shards))]
 }
 
-var keyLockPool = sync.Pool{New: func() any { return &keyLock{sem: make(chan struct{}, 1)} }}
-
 // acquire registers interest in the lock of key.
 func (t *lockTable) acquire(key string) (*lockShard, *keyLock) {
 	s := t.shard(key)
 	s.mu.Lock()
 	l := s.m[key]
 	if l == nil {
-		l = keyLockPool.Get().(*keyLock)
+		if n := len(s.free); n > 0 {
+			l, s.free = s.free[n-1], s.free[:n-1]
+		} else {
+			l = &keyLock{sem: make(chan struct{}, 1)}
+		}
 		s.m[key] = l
 	}
 	l.refs++
@@ -434,31 +446,49 @@ func (s *lockShard) release(key string, l *keyLock) {
 	s.mu.Lock()
 	if l.refs--; l.refs == 0 {
 		delete(s.m, key)
-		keyLockPool.Put(l)
+		if len(s.free) < 16 {
+			s.free = append(s.free, l)
+		}
 	}
 	s.mu.Unlock()
 }
 
+// heldLock is a held lock of the table; the zero value holds nothing.
+type heldLock struct {
+	s   *lockShard
+	l   *keyLock
+	key string
+}
+
+// release releases the lock, once.
+func (h *heldLock) release() {
+	if h.l != nil {
+		<-h.l.sem
+		h.s.release(h.key, h.l)
+		*h = heldLock{}
+	}
+}
+
 // tryLock takes the lock of key if it is free.
-func (t *lockTable) tryLock(key string) (func(), bool) {
+func (t *lockTable) tryLock(key string) (heldLock, bool) {
 	s, l := t.acquire(key)
 	select {
 	case l.sem <- struct{}{}:
-		return func() { <-l.sem; s.release(key, l) }, true
+		return heldLock{s, l, key}, true
 	default:
 		s.release(key, l)
-		return nil, false
+		return heldLock{}, false
 	}
 }
 
 // lock waits for the lock of key until ctx is done (then ErrBusy).
-func (t *lockTable) lock(ctx context.Context, key string) (func(), error) {
+func (t *lockTable) lock(ctx context.Context, key string) (heldLock, error) {
 	s, l := t.acquire(key)
 	select {
 	case l.sem <- struct{}{}:
-		return func() { <-l.sem; s.release(key, l) }, nil
+		return heldLock{s, l, key}, nil
 	case <-ctx.Done():
 		s.release(key, l)
-		return nil, fmt.Errorf("%w: gave up waiting for other requests of the same session: %w", ErrBusy, context.Cause(ctx))
+		return heldLock{}, fmt.Errorf("%w: gave up waiting for other requests of the same session: %w", ErrBusy, context.Cause(ctx))
 	}
 }

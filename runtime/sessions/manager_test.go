@@ -46,11 +46,11 @@ func TestCookieRoundTrip(t *testing.T) {
 		if strings.Contains(v, id) && len(key.Block) > 0 {
 			t.Fatal("an encrypted cookie shows the ID")
 		}
-		got, i := m.decode("sid", v)
+		got, _, i := m.decode("sid", v)
 		if got != id || i != 0 {
 			t.Fatalf("decode = %q, %d", got, i)
 		}
-		if got, _ := m.decode("other", v); got != "" {
+		if got, _, _ := m.decode("other", v); got != "" {
 			t.Fatal("a cookie decoded under another name")
 		}
 	}
@@ -65,21 +65,21 @@ func TestVerifiedCookieMemoryExpires(t *testing.T) {
 	}
 	defer m.Close()
 	v, _ := m.encode("sid", newID())
-	if id, _ := m.decode("sid", v); id == "" {
+	if id, _, _ := m.decode("sid", v); id == "" {
 		t.Fatal("a fresh cookie was refused")
 	}
 	// Remembered: verified without the key now.
 	good := m.codecs
 	m.codecs = newTestManager(t).codecs
-	if id, _ := m.decode("sid", v); id == "" {
+	if id, _, _ := m.decode("sid", v); id == "" {
 		t.Fatal("a verified cookie was not remembered")
 	}
-	if id, _ := m.decode("other", v); id != "" {
+	if id, _, _ := m.decode("other", v); id != "" {
 		t.Fatal("a remembered cookie was accepted under another name")
 	}
 	// Past the lifetime (plus the minute of slack) the memory does not count.
 	now = now.Add(time.Hour + 2*time.Minute)
-	if id, _ := m.decode("sid", v); id != "" {
+	if id, _, _ := m.decode("sid", v); id != "" {
 		t.Fatal("a remembered cookie outlived its lifetime")
 	}
 	m.codecs = good
@@ -95,7 +95,7 @@ func FuzzCookie(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		id, _ := m.decode("sid", v)
+		id, _, _ := m.decode("sid", v)
 		if id == "" {
 			return
 		}
@@ -115,12 +115,12 @@ func TestReadCookieTakesFirstValid(t *testing.T) {
 	good, _ := m.encode("sid", id)
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Header.Set("Cookie", "sid=bad; other=x; sid="+good+"; sid=worse")
-	if got, _ := m.readCookie(r); got != id {
+	if got, _, _ := m.readCookie(r); got != id {
 		t.Fatalf("readCookie = %q", got)
 	}
 	r.TLS = nil
 	r.Header.Set("Cookie", "__Host-sid="+good)
-	if got, _ := m.readCookie(r); got != "" {
+	if got, _, _ := m.readCookie(r); got != "" {
 		t.Fatal("the __Host- cookie was read over plain HTTP")
 	}
 }
@@ -167,7 +167,7 @@ func TestLoadOrCreateKeys(t *testing.T) {
 func TestLockTable(t *testing.T) {
 	var lt lockTable
 	lt.init()
-	unlock, err := lt.lock(context.Background(), "k")
+	held, err := lt.lock(context.Background(), "k")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,9 +179,10 @@ func TestLockTable(t *testing.T) {
 	if u, ok := lt.tryLock("other"); !ok {
 		t.Fatal("another key is locked")
 	} else {
-		u()
+		u.release()
 	}
-	unlock()
+	held.release()
+	held.release() // a second release does nothing
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	inside := 0
@@ -202,7 +203,7 @@ func TestLockTable(t *testing.T) {
 				}
 				inside--
 				mu.Unlock()
-				u()
+				u.release()
 			}
 		}()
 	}

@@ -35,17 +35,19 @@ type Session struct {
 
 	loaded  bool
 	loadErr error
-	unlock  func()
-	resign  bool // the cookie verified with an old key: send it again signed with the first
-	joined  bool // the session was loaded from the client's cookie
+	held    heldLock // the in-process lock of the loaded session (zero if none)
+	unlock  func()   // releases the store's lock (Locker stores), or nil
+	resign  bool     // the cookie verified with an old key: send it again signed with the first
+	joined  bool     // the session was loaded from the client's cookie
 
 	st        state
 	id        string
 	key       string
 	storedKey string // key under which the session is stored now ("" if not stored)
 	meta      Meta
-	base      map[string]Attr  // attributes as stored (shared with the store: never modified)
-	changes   map[string]*Attr // uncommitted sets (non-nil) and removals (nil)
+	base      map[string]Attr   // attributes as loaded (shared with the store: never modified)
+	changes   map[string]change // the request's changes over base, committed or not
+	pendingN  int               // changes not committed yet
 	metaDirty bool
 	maxSeq    uint64
 	size      int // bytes of names and values, -1 until computed
@@ -53,6 +55,18 @@ type Session struct {
 	deleteKeys  []string // invalidated sessions to delete at commit
 	clearCookie bool     // send an expired cookie (invalidated, no new session)
 	cookieSent  bool     // headers are out: cookie changes are no longer possible
+
+	// Buffers of Commit, reused (stores keep neither the Change nor its maps).
+	chg    Change
+	setBuf map[string]Attr
+	delBuf []string
+}
+
+// change is one attribute's change over the loaded attributes.
+type change struct {
+	attr      Attr
+	deleted   bool
+	committed bool
 }
 
 // load reads the cookie and loads the session it names, once.
@@ -62,17 +76,16 @@ func (s *Session) load() error {
 	}
 	s.loaded = true
 	s.size = -1
-	id, resign := s.m.readCookie(s.r)
+	id, key, resign := s.m.readCookie(s.r)
 	if id == "" {
 		return nil
 	}
-	key := storeKey(id)
-	unlock, err := s.m.lock(s.ctx, key)
+	held, unlock, err := s.m.lock(s.ctx, key)
 	if err != nil {
 		s.loadErr = err
 		return err
 	}
-	s.unlock = unlock
+	s.held, s.unlock = held, unlock
 	ctx := s.ctx
 	rec, err := s.m.store.Load(ctx, key)
 	switch {
@@ -119,7 +132,9 @@ func (s *Session) pending() {
 	if s.m.cfg.Lifetime > 0 {
 		s.meta.Deadline = now.Add(s.m.cfg.Lifetime)
 	}
-	s.base, s.changes, s.maxSeq, s.size = nil, nil, 0, 0
+	s.base, s.maxSeq, s.size = nil, 0, 0
+	clear(s.changes)
+	s.pendingN = 0
 }
 
 // ID returns the session ID. Without a session it is the ID the session will
@@ -201,13 +216,7 @@ func (s *Session) Get(name string) ([]byte, bool, error) {
 	if err := s.load(); err != nil {
 		return nil, false, err
 	}
-	if a, ok := s.changes[name]; ok {
-		if a == nil {
-			return nil, false, nil
-		}
-		return a.Value, true, nil
-	}
-	a, ok := s.base[name]
+	a, ok := s.current(name)
 	return a.Value, ok, nil
 }
 
@@ -242,12 +251,20 @@ func (s *Session) Set(name string, value []byte) error {
 		s.maxSeq++
 		seq = s.maxSeq
 	}
-	if s.changes == nil {
-		s.changes = make(map[string]*Attr, 4)
-	}
-	s.changes[name] = &Attr{Seq: seq, Value: value}
+	s.put(name, change{attr: Attr{Seq: seq, Value: value}})
 	s.size = size
 	return nil
+}
+
+// put records a change of name not committed yet.
+func (s *Session) put(name string, c change) {
+	if s.changes == nil {
+		s.changes = make(map[string]change, 4)
+	}
+	if old, ok := s.changes[name]; !ok || old.committed {
+		s.pendingN++
+	}
+	s.changes[name] = c
 }
 
 // Remove removes attribute name. Removing a missing attribute does nothing.
@@ -261,13 +278,12 @@ func (s *Session) Remove(name string) error {
 	}
 	s.computeSize()
 	s.size -= len(name) + len(old.Value)
-	if _, stored := s.base[name]; stored {
-		if s.changes == nil {
-			s.changes = make(map[string]*Attr, 4)
-		}
-		s.changes[name] = nil
+	c, changed := s.changes[name]
+	if _, stored := s.base[name]; stored || changed && c.committed {
+		s.put(name, change{deleted: true})
 	} else {
-		delete(s.changes, name)
+		delete(s.changes, name) // never stored: forget the uncommitted set
+		s.pendingN--
 	}
 	return nil
 }
@@ -287,9 +303,9 @@ func (s *Session) Names() ([]string, error) {
 			all = append(all, named{n, a.Seq})
 		}
 	}
-	for n, a := range s.changes {
-		if a != nil {
-			all = append(all, named{n, a.Seq})
+	for n, c := range s.changes {
+		if !c.deleted {
+			all = append(all, named{n, c.attr.Seq})
 		}
 	}
 	slices.SortFunc(all, func(a, b named) int {
@@ -326,7 +342,9 @@ func (s *Session) Invalidate() error {
 		s.clearCookie = true
 	}
 	s.st, s.id, s.key, s.storedKey = stNone, "", "", ""
-	s.base, s.changes, s.metaDirty, s.maxSeq, s.size = nil, nil, false, 0, 0
+	s.base, s.metaDirty, s.maxSeq, s.size = nil, false, 0, 0
+	clear(s.changes)
+	s.pendingN = 0
 	s.resign, s.joined = false, false
 	return nil
 }
@@ -359,11 +377,8 @@ func (s *Session) Create() error {
 }
 
 func (s *Session) current(name string) (Attr, bool) {
-	if a, ok := s.changes[name]; ok {
-		if a == nil {
-			return Attr{}, false
-		}
-		return *a, true
+	if c, ok := s.changes[name]; ok {
+		return c.attr, !c.deleted
 	}
 	a, ok := s.base[name]
 	return a, ok
@@ -371,12 +386,12 @@ func (s *Session) current(name string) (Attr, bool) {
 
 func (s *Session) count() int {
 	n := len(s.base)
-	for name, a := range s.changes {
+	for name, c := range s.changes {
 		_, stored := s.base[name]
 		switch {
-		case a == nil && stored:
+		case c.deleted && stored:
 			n--
-		case a != nil && !stored:
+		case !c.deleted && !stored:
 			n++
 		}
 	}
@@ -424,7 +439,9 @@ func (s *Session) Commit(h http.Header) error {
 		if err := s.m.store.Create(ctx, s.key, rec); err != nil {
 			return storeErr("creating session", err)
 		}
-		s.st, s.storedKey, s.base, s.changes, s.metaDirty = stLoaded, s.key, rec.Attrs, nil, false
+		s.st, s.storedKey, s.base, s.metaDirty = stLoaded, s.key, rec.Attrs, false
+		clear(s.changes)
+		s.pendingN = 0
 		setCookie = true
 	case stLoaded:
 		c := s.change()
@@ -434,7 +451,7 @@ func (s *Session) Commit(h http.Header) error {
 				return storeErr("rotating session ID", err)
 			}
 			setCookie = true
-		} else if len(c.Set) > 0 || len(c.Delete) > 0 || s.metaDirty || now.Sub(s.meta.Accessed) >= s.m.cfg.TouchInterval {
+		} else if s.pendingN > 0 || s.metaDirty || now.Sub(s.meta.Accessed) >= s.m.cfg.TouchInterval {
 			c.Accessed = now
 			if err := s.m.store.Update(ctx, s.key, c); err != nil {
 				return storeErr("updating session", err)
@@ -443,9 +460,14 @@ func (s *Session) Commit(h http.Header) error {
 			break
 		}
 		s.storedKey, s.meta, s.metaDirty = s.key, c.Meta, false
-		if len(s.changes) > 0 {
-			s.base, s.changes = s.merged(), nil
+		// The committed changes stay as an overlay on the loaded attributes.
+		for name, ch := range s.changes {
+			if !ch.committed {
+				ch.committed = true
+				s.changes[name] = ch
+			}
 		}
+		s.pendingN = 0
 	}
 	if s.resign && s.st == stLoaded {
 		setCookie = true
@@ -473,33 +495,44 @@ func storeErr(what string, err error) error {
 	}
 }
 
-// change returns the uncommitted changes as a store Change.
+// change returns the uncommitted changes as a store Change, in buffers the
+// handle reuses (stores keep neither the Change nor its maps).
 func (s *Session) change() *Change {
-	c := &Change{Meta: s.meta}
-	for name, a := range s.changes {
-		if a == nil {
-			c.Delete = append(c.Delete, name)
-			continue
+	clear(s.setBuf)
+	s.delBuf = s.delBuf[:0]
+	for name, ch := range s.changes {
+		switch {
+		case ch.committed:
+		case ch.deleted:
+			s.delBuf = append(s.delBuf, name)
+		default:
+			if s.setBuf == nil {
+				s.setBuf = make(map[string]Attr, len(s.changes))
+			}
+			s.setBuf[name] = ch.attr
 		}
-		if c.Set == nil {
-			c.Set = make(map[string]Attr, len(s.changes))
-		}
-		c.Set[name] = *a
 	}
-	return c
+	s.chg = Change{Meta: s.meta}
+	if len(s.setBuf) > 0 {
+		s.chg.Set = s.setBuf
+	}
+	if len(s.delBuf) > 0 {
+		s.chg.Delete = s.delBuf
+	}
+	return &s.chg
 }
 
-// merged returns a new map of the stored attributes with the changes applied.
+// merged returns a new map of the loaded attributes with the changes applied.
 func (s *Session) merged() map[string]Attr {
 	m := make(map[string]Attr, len(s.base)+len(s.changes))
 	for n, a := range s.base {
 		m[n] = a
 	}
-	for n, a := range s.changes {
-		if a == nil {
+	for n, c := range s.changes {
+		if c.deleted {
 			delete(m, n)
 		} else {
-			m[n] = *a
+			m[n] = c.attr
 		}
 	}
 	return m
@@ -538,6 +571,10 @@ func (s *Session) ResponseStarted() { s.cookieSent = true }
 func (s *Session) End() {
 	if s.unlock != nil {
 		s.unlock()
-		s.unlock = nil
 	}
+	s.held.release()
+	m := s.m
+	*s = Session{changes: s.changes, setBuf: s.setBuf, delBuf: s.delBuf[:0], deleteKeys: s.deleteKeys[:0]}
+	clear(s.changes)
+	m.handles.Put(s)
 }
