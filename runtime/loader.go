@@ -57,6 +57,9 @@ type compiled struct {
 	sum  uint64 // content hash, checked while the version is racy
 	prog *goja.Program
 	err  error
+	// plain is set when the code never mentions module, exports or this:
+	// run as the request's script, it needs no module object.
+	plain bool
 }
 
 // loader compiles script files under the root to *goja.Program, once per
@@ -83,12 +86,12 @@ func newLoader(root *os.Root) *loader {
 // touching the file system; otherwise the file's stat decides. A compile
 // error is returned as a *ScriptError and cached for that version like a
 // program; a missing file is an fs.ErrNotExist error.
-func (l *loader) program(file string, gen uint64) (*goja.Program, error) {
+func (l *loader) program(file string, gen uint64) (*compiled, error) {
 	var cur *compiled
 	if v, ok := l.files.Load(file); ok {
 		cur = v.(*compiled)
 		if gen != 0 && cur.gen == gen {
-			return cur.prog, cur.err
+			return cur, cur.err
 		}
 	}
 	fi, err := l.root.Stat(file)
@@ -105,7 +108,7 @@ func (l *loader) program(file string, gen uint64) (*goja.Program, error) {
 			nc.gen = gen
 			l.files.Store(file, &nc)
 		}
-		return cur.prog, cur.err
+		return cur, cur.err
 	}
 	for {
 		// Compile, or wait for the request already compiling this file.
@@ -115,7 +118,7 @@ func (l *loader) program(file string, gen uint64) (*goja.Program, error) {
 			wg.Wait()
 			if v, ok := l.files.Load(file); ok && v.(*compiled).ver == ver {
 				c := v.(*compiled)
-				return c.prog, c.err
+				return c, c.err
 			}
 			continue
 		}
@@ -132,7 +135,7 @@ func (l *loader) program(file string, gen uint64) (*goja.Program, error) {
 		if err != nil {
 			return nil, err
 		}
-		return c.prog, c.err
+		return c, c.err
 	}
 }
 
@@ -159,21 +162,23 @@ func (l *loader) load(file string, ver fileVersion, gen uint64) (*compiled, erro
 			return &nc, nil
 		}
 	}
-	prog, cerr := compileModule(file, src)
-	c := &compiled{ver: ver, gen: gen, sum: sum, prog: prog, err: cerr}
+	prog, plain, cerr := compileModule(file, src)
+	c := &compiled{ver: ver, gen: gen, sum: sum, prog: prog, err: cerr, plain: plain}
 	l.files.Store(file, c)
 	return c, nil
 }
 
 // compileModule turns the source of a module into a program that evaluates
-// to the module's wrapper function.
-func compileModule(file string, src []byte) (*goja.Program, error) {
+// to the module's wrapper function, and reports whether the code never
+// mentions module, exports or this (a conservative text search).
+func compileModule(file string, src []byte) (*goja.Program, bool, error) {
 	if path.Ext(file) == ".json" {
 		if !json.Valid(src) {
-			return nil, &ScriptError{File: file, Message: "SyntaxError: invalid JSON"}
+			return nil, false, &ScriptError{File: file, Message: "SyntaxError: invalid JSON"}
 		}
 		code := wrapperPrefix + "module.exports = " + string(src) + ";" + wrapperSuffix
-		return compileJS(file, code, nil)
+		prog, err := compileJS(file, code, nil)
+		return prog, false, err
 	}
 	loaderKind := api.LoaderJS
 	if path.Ext(file) == ".ts" {
@@ -198,10 +203,13 @@ func compileModule(file string, src []byte) (*goja.Program, error) {
 		if m.Location != nil {
 			se.Line, se.Column = m.Location.Line, m.Location.Column+1
 		}
-		return nil, se
+		return nil, false, se
 	}
-	code := wrapperPrefix + string(res.Code) + "\n//# sourceMappingURL=" + sourceMapURL + wrapperSuffix
-	return compileJS(file, code, adjustSourceMap(res.Map, len(wrapperPrefix)))
+	body := string(res.Code)
+	plain := !strings.Contains(body, "module") && !strings.Contains(body, "exports") && !strings.Contains(body, "this")
+	code := wrapperPrefix + body + "\n//# sourceMappingURL=" + sourceMapURL + wrapperSuffix
+	prog, err := compileJS(file, code, adjustSourceMap(res.Map, len(wrapperPrefix)))
+	return prog, plain, err
 }
 
 // compileJS parses and compiles code as strict JavaScript. srcMap, when not

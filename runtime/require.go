@@ -33,11 +33,12 @@ type moduleFunc struct {
 // nothing a required file keeps at its top level survives the request. The
 // wrapper function itself is made once per VM and program: scripts cannot
 // reach it (strict code has no arguments.callee).
-func (vm *VM) evalModule(file string, prog *goja.Program) (*moduleObject, error) {
+func (vm *VM) evalModule(file string, c *compiled, entry bool) (*moduleObject, error) {
 	if m, ok := vm.modules[file]; ok {
 		return m, nil
 	}
 	rt := vm.rt
+	prog := c.prog
 	mf := vm.funcs[file]
 	if mf == nil || mf.prog != prog {
 		fnv, err := rt.RunProgram(prog)
@@ -52,6 +53,14 @@ func (vm *VM) evalModule(file string, prog *goja.Program) (*moduleObject, error)
 		mf = &moduleFunc{prog: prog, fn: fn, id: rt.ToValue(file), filename: rt.ToValue(abs),
 			dirname: rt.ToValue(path.Dir(abs)), require: vm.requireFunc(path.Dir(file))}
 		vm.funcs[file] = mf
+	}
+	if entry && c.plain {
+		// The request's script never touches module, exports or this: it
+		// exports nothing (a file that requires it gets a frozen {}).
+		vm.modules[file] = vm.noExports
+		undef := goja.Undefined()
+		_, err := mf.fn(undef, undef, mf.require, undef, mf.filename, mf.dirname)
+		return vm.noExports, err
 	}
 	m := &moduleObject{rt: rt, id: mf.id, filename: mf.filename, exports: rt.NewObject()}
 	m.obj = rt.NewDynamicObject(m)
@@ -213,14 +222,14 @@ func (vm *VM) requireFile(spec, file string) (goja.Value, error) {
 	if m, ok := vm.modules[file]; ok {
 		return m.exports, nil
 	}
-	prog, err := vm.h.loader.program(file, vm.call.gen)
+	c, err := vm.h.loader.program(file, vm.call.gen)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("Cannot find module '%s': %w", spec, errModuleNotFound)
 	}
 	if err != nil {
 		return nil, err
 	}
-	m, err := vm.evalModule(file, prog)
+	m, err := vm.evalModule(file, c, false)
 	if err != nil {
 		return nil, err
 	}

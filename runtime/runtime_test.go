@@ -299,3 +299,20 @@ func TestParallelRequestsRace(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A script that never mentions module, exports or this runs without a
+// module object; one that does gets them, and a file requiring the script
+// back gets its exports (a frozen {} for the first kind).
+func TestModuleObjects(t *testing.T) {
+	s := moduletest.New(t, map[string]string{
+		"plain.js":    `var lib = require("./lib/back.js"); require("http/response").print(JSON.stringify(lib.seen) + Object.isFrozen(lib.seen));`,
+		"lib/back.js": `exports.seen = require("../plain.js");`,
+		"full.js":     `exports.a = 1; require("http/response").print([this === exports, module.exports === exports, typeof module.id, module.loaded].join(","));`,
+	}, moduletest.Options{})
+	if resp, body := s.Get(t, "/plain"); resp.StatusCode != 200 || body != "{}true" {
+		t.Fatalf("plain: %d %q", resp.StatusCode, body)
+	}
+	if resp, body := s.Get(t, "/full"); resp.StatusCode != 200 || body != "true,true,string,false" {
+		t.Fatalf("full: %d %q", resp.StatusCode, body)
+	}
+}

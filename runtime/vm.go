@@ -85,6 +85,8 @@ type VM struct {
 	funcs map[string]*moduleFunc
 	// scratch is the Call the server reuses for each request on this VM.
 	scratch Call
+	// noExports is the module of a script that exports nothing: frozen.
+	noExports *moduleObject
 
 	call     *Call
 	modules  map[string]*moduleObject // this request's module cache, by file
@@ -145,6 +147,11 @@ func newVM(h *host) (*VM, error) {
 		return nil, errors.New("runtime: harden.js did not return a function")
 	}
 	vm.harden = harden
+	empty := rt.NewObject()
+	if _, err := harden(goja.Undefined(), empty); err != nil {
+		return nil, fmt.Errorf("freezing: %w", err)
+	}
+	vm.noExports = &moduleObject{rt: rt, exports: empty, loaded: true}
 	return vm, nil
 }
 
@@ -243,7 +250,7 @@ func (vm *VM) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation)
 
 // run runs the module file (compiled as prog) for call c and waits until its
 // timers and asynchronous work have settled. It returns a *ScriptError.
-func (vm *VM) run(c *Call, file string, prog *goja.Program) (err error) {
+func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 	vm.call = c
 	c.vm = vm
 	// The request's own global object inherits the frozen base: built-ins
@@ -279,7 +286,7 @@ func (vm *VM) run(c *Call, file string, prog *goja.Program) (err error) {
 		}
 		vm.reset()
 	}()
-	if _, err := vm.evalModule(file, prog); err != nil {
+	if _, err := vm.evalModule(file, prog, true); err != nil {
 		return scriptError(err, file)
 	}
 	if err := vm.settle(); err != nil {

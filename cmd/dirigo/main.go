@@ -17,13 +17,23 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
+// defaultGCPercent is the GC target when GOGC is not set. A VM pool is a
+// large, long-lived heap that every GC cycle marks; at Go's default of 100
+// the collector costs a tenth of a request. 200 measured about 12% more
+// requests per second on the hello benchmark for about 5 MiB more memory.
+const defaultGCPercent = 200
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code, err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
