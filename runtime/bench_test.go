@@ -46,7 +46,7 @@ var benchLevel = func() slog.Level {
 }()
 
 func benchSessionScript(b *testing.B, name string) {
-	dir := "/work/shared/bench/sut-scripts"
+	dir := "testdata/bench" // the scripts of the shared wrk harness
 	keys := []sessions.Key{sessions.GenerateKey()}
 	mgr, err := sessions.NewManager(memstore.New(memstore.Config{}), sessions.Config{Keys: keys})
 	if err != nil {

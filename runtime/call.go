@@ -13,6 +13,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dirigo/dirigo/runtime/sessions"
 )
@@ -43,9 +44,57 @@ type Call struct {
 	bodyRead bool
 	attrs    map[string]string
 
+	// deadline is when the script's time is up (zero: no limit); reading
+	// the body and writing the response are bounded by it.
+	deadline   time.Time
+	readArmed  bool // a read deadline is set on the connection
+	writeArmed bool // a write deadline is set on the connection
+
 	// batch mode
 	args     []string
 	exitCode int
+}
+
+// writeGrace bounds each write of the response the script's handler makes
+// (a flush, or a large final body): a client that does not read cannot hold
+// a VM longer than that per chunk.
+const writeGrace = 30 * time.Second
+
+// armRead bounds the reading of the request body by the script's deadline:
+// goja's interrupt cannot stop a Go read from a slow client.
+func (c *Call) armRead() {
+	if c.req == nil || c.deadline.IsZero() {
+		return
+	}
+	if http.NewResponseController(c.resp.w).SetReadDeadline(c.deadline) == nil {
+		c.readArmed = true
+	}
+}
+
+// armWrite bounds the next write of the response.
+func (c *Call) armWrite() {
+	if c.req == nil {
+		return
+	}
+	if http.NewResponseController(c.resp.w).SetWriteDeadline(time.Now().Add(writeGrace)) == nil {
+		c.writeArmed = true
+	}
+}
+
+// disarm removes the deadlines the call set, so they do not outlive the
+// request on a kept-alive connection.
+func (c *Call) disarm() {
+	if !c.readArmed && !c.writeArmed {
+		return
+	}
+	rc := http.NewResponseController(c.resp.w)
+	if c.readArmed {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	if c.writeArmed {
+		_ = rc.SetWriteDeadline(time.Time{})
+	}
+	c.readArmed, c.writeArmed = false, false
 }
 
 // reset prepares a reused Call for a new request, keeping its buffers.
@@ -105,6 +154,7 @@ func (c *Call) Body() ([]byte, error) {
 	if !c.bodyRead {
 		c.bodyRead = true
 		if c.req.Body != nil && c.req.Body != http.NoBody {
+			c.armRead()
 			data, err := io.ReadAll(io.LimitReader(c.req.Body, c.maxBody+1))
 			switch {
 			case err != nil:
@@ -207,10 +257,19 @@ func (c *Call) commitSession() error {
 	return c.sess.Commit(c.resp.Header())
 }
 
-// end releases what the call holds (the session lock).
+// releaseSession lets the other requests of the session go once it is
+// committed for good, before the body is written to the client.
+func (c *Call) releaseSession() {
+	if c.sess != nil {
+		c.sess.Release()
+	}
+}
+
+// end releases what the call holds: the session, the connection deadlines.
 func (c *Call) end() {
 	if c.sess != nil {
 		c.sess.End()
 		c.sess = nil
 	}
+	c.disarm()
 }

@@ -10,7 +10,6 @@ import (
 	"path"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/dop251/goja"
@@ -38,16 +37,6 @@ const racyWindow = 2 * time.Second
 type fileVersion struct {
 	size, mtime, ctime int64
 	ino, dev           uint64
-}
-
-func versionOf(fi fs.FileInfo) fileVersion {
-	v := fileVersion{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		v.ctime = st.Ctim.Nano()
-		v.ino = st.Ino
-		v.dev = st.Dev
-	}
-	return v
 }
 
 // compiled is one compiled version of a file. It is immutable once stored.
@@ -172,7 +161,7 @@ func (l *loader) load(file string, ver fileVersion, gen uint64) (*compiled, erro
 // to the module's wrapper function, and reports whether the code never
 // mentions module, exports or this (a conservative text search).
 func compileModule(file string, src []byte) (*goja.Program, bool, error) {
-	if path.Ext(file) == ".json" {
+	if strings.EqualFold(path.Ext(file), ".json") {
 		if !json.Valid(src) {
 			return nil, false, &ScriptError{File: file, Message: "SyntaxError: invalid JSON"}
 		}
@@ -181,7 +170,7 @@ func compileModule(file string, src []byte) (*goja.Program, bool, error) {
 		return prog, false, err
 	}
 	loaderKind := api.LoaderJS
-	if path.Ext(file) == ".ts" {
+	if strings.EqualFold(path.Ext(file), ".ts") {
 		loaderKind = api.LoaderTS
 	}
 	res := api.Transform(string(src), api.TransformOptions{

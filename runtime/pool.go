@@ -113,14 +113,18 @@ func (p *pool) put(vm *VM) {
 				return
 			}
 			p.h.logger.Error("replacing a VM", "error", err)
-			time.Sleep(time.Second)
+			select {
+			case <-p.stop:
+				return
+			case <-time.After(time.Second):
+			}
 		}
 	}()
 }
 
-// close waits for replacements in progress and stops the watchdog.
+// close stops the watchdog and waits for replacements in progress.
 func (p *pool) close() {
-	p.wg.Wait()
 	close(p.stop)
+	p.wg.Wait()
 	<-p.done
 }

@@ -15,7 +15,8 @@ import (
 // moduleExts are tried, in order, after a required path that names no file.
 var moduleExts = [...]string{".js", ".ts", ".mjs", ".cjs", ".json"}
 
-// errModuleNotFound is the cause of every failed resolution.
+// errModuleNotFound is the cause of every failed resolution. (The messages
+// that wrap it start like Node's, "Cannot find module", which scripts match.)
 var errModuleNotFound = errors.New("module not found")
 
 // moduleFunc is a module's wrapper function on one VM, with the values it
@@ -84,6 +85,7 @@ type moduleObject struct {
 	extra        map[string]goja.Value
 }
 
+// Get implements goja.DynamicObject.
 func (m *moduleObject) Get(key string) goja.Value {
 	switch key {
 	case "exports":
@@ -98,6 +100,7 @@ func (m *moduleObject) Get(key string) goja.Value {
 	return m.extra[key]
 }
 
+// Set implements goja.DynamicObject.
 func (m *moduleObject) Set(key string, v goja.Value) bool {
 	switch key {
 	case "exports":
@@ -113,6 +116,7 @@ func (m *moduleObject) Set(key string, v goja.Value) bool {
 	return true
 }
 
+// Has implements goja.DynamicObject.
 func (m *moduleObject) Has(key string) bool {
 	switch key {
 	case "exports", "id", "filename", "loaded":
@@ -122,6 +126,7 @@ func (m *moduleObject) Has(key string) bool {
 	return ok
 }
 
+// Delete implements goja.DynamicObject.
 func (m *moduleObject) Delete(key string) bool {
 	switch key {
 	case "exports", "id", "filename", "loaded":
@@ -131,6 +136,7 @@ func (m *moduleObject) Delete(key string) bool {
 	return true
 }
 
+// Keys implements goja.DynamicObject.
 func (m *moduleObject) Keys() []string {
 	keys := []string{"id", "filename", "loaded", "exports"}
 	for k := range m.extra {

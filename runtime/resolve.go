@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"io/fs"
+	"net/url"
 	"os"
 	"path"
 	"strings"
@@ -64,20 +65,23 @@ func IsScript(name string) bool {
 	return scriptExt(name) != ""
 }
 
+// scriptExt returns the script extension of name, compared without case: on
+// a case-insensitive file system /hello.JS names hello.js, whose source must
+// never be served as a static file.
 func scriptExt(name string) string {
 	ext := path.Ext(name)
 	for _, e := range scriptExts {
-		if ext == e {
-			return e
+		if strings.EqualFold(ext, e) {
+			return ext
 		}
 	}
 	return ""
 }
 
 // hidden reports whether a path segment names something never served over
-// HTTP: dot-files, "_private"-style names and node_modules.
+// HTTP: dot-files, "_private"-style names and node_modules (in any case).
 func hidden(seg string) bool {
-	return seg == "" || seg[0] == '.' || seg[0] == '_' || seg == "node_modules"
+	return seg == "" || seg[0] == '.' || seg[0] == '_' || strings.EqualFold(seg, "node_modules")
 }
 
 // resolver maps URL paths to files under a root. It keeps no state between
@@ -122,7 +126,9 @@ func (rv resolver) resolve(urlPath string) (Route, error) {
 			case RouteScript:
 				r.ServicePath = urlPath
 			case RouteRedirect:
-				r.Location = urlPath + "/"
+				// From the cleaned segments: "//docs" must not become the
+				// protocol-relative (open) redirect "//docs/".
+				r.Location = (&url.URL{Path: prefix + "/" + strings.Join(segs, "/") + "/"}).EscapedPath()
 			}
 		}
 		return r, err

@@ -97,6 +97,7 @@ func TestResolve(t *testing.T) {
 		{path: "/lib/_internal", err: ErrNotFound},
 		{path: "/node_modules/pkg/index.js", err: ErrNotFound},
 		{path: "/node_modules/pkg", err: ErrNotFound},
+		{path: "/Node_Modules/pkg/index.js", err: ErrNotFound},
 		{path: "/services/js/.secret.js", err: ErrNotFound},
 		{path: "/escape/secret.js", err: ErrNotFound},
 		{path: "/escape/secret", err: ErrNotFound},
@@ -133,6 +134,21 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// A folder asked without its slash redirects to the cleaned path: "//docs"
+// must not become the protocol-relative "//docs/" (an open redirect).
+func TestResolveRedirectLocation(t *testing.T) {
+	root, _ := tree(t)
+	rv := resolver{root: root}
+	for path, want := range map[string]string{
+		"/docs": "/docs/", "//docs": "/docs/", "///docs": "/docs/", "/services/js//docs": "/services/js/docs/",
+	} {
+		r, err := rv.resolve(path)
+		if err != nil || r.Kind != RouteRedirect || r.Location != want {
+			t.Errorf("resolve(%q) = %+v, %v; want a redirect to %q", path, r, err, want)
+		}
+	}
+}
+
 // FuzzResolve checks that whatever the path, a resolved file is local to the
 // root, has no hidden segment, and opens inside the root.
 func FuzzResolve(f *testing.F) {
@@ -152,7 +168,7 @@ func FuzzResolve(f *testing.F) {
 			return
 		}
 		if r.Kind == RouteRedirect {
-			if !strings.HasSuffix(r.Location, "/") {
+			if !strings.HasSuffix(r.Location, "/") || strings.HasPrefix(r.Location, "//") || !strings.HasPrefix(r.Location, "/") {
 				t.Fatalf("resolve(%q): redirect to %q", p, r.Location)
 			}
 			return

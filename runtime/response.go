@@ -141,6 +141,7 @@ func (r *Response) Write(p []byte) (int, error) {
 			return 0, err
 		}
 		if len(p) >= r.limit {
+			r.armWrite()
 			n, err := r.w.Write(p)
 			r.written += int64(n)
 			return len(p), ignoreBodyNotAllowed(err)
@@ -167,6 +168,7 @@ func (r *Response) Flush() error {
 	if err := r.start(false); err != nil {
 		return err
 	}
+	r.armWrite()
 	if len(r.buf) > 0 {
 		n, err := r.w.Write(r.buf)
 		r.written += int64(n)
@@ -179,6 +181,13 @@ func (r *Response) Flush() error {
 		f.Flush()
 	}
 	return nil
+}
+
+// armWrite bounds a write the handler makes to the client.
+func (r *Response) armWrite() {
+	if r.call != nil {
+		r.call.armWrite()
+	}
 }
 
 // start runs the commit hook and sends status and headers, once. When final
@@ -224,6 +233,14 @@ func (r *Response) finish() error {
 		}
 	} else if err := r.start(true); err != nil {
 		return err
+	}
+	if r.call != nil {
+		// Committed for good: the session's other requests need not wait
+		// for the body to reach this client.
+		r.call.releaseSession()
+		if len(r.buf) > 4096 { // more than net/http buffers: written now
+			r.armWrite()
+		}
 	}
 	if len(r.buf) > 0 {
 		n, err := r.w.Write(r.buf)

@@ -1,6 +1,9 @@
 package runtime_test
 
 import (
+	"bufio"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -314,5 +317,37 @@ func TestModuleObjects(t *testing.T) {
 	}
 	if resp, body := s.Get(t, "/full"); resp.StatusCode != 200 || body != "true,true,string,false" {
 		t.Fatalf("full: %d %q", resp.StatusCode, body)
+	}
+}
+
+// A client that sends its body too slowly holds a VM no longer than the
+// script timeout.
+func TestSlowBodyIsBounded(t *testing.T) {
+	s := moduletest.New(t, map[string]string{
+		"echo.js": `require("http/response").print(require("http/request").getText());`,
+		"ok.js":   `require("http/response").print("ok");`,
+	}, moduletest.Options{Runtime: func(c *runtime.Config) { c.Timeout = 300 * time.Millisecond; c.PoolSize = 1 }})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+	start := time.Now()
+	if resp, body := s.Get(t, "/ok"); resp.StatusCode != 200 || body != "ok" {
+		t.Fatalf("while a slow body is read: %d %q", resp.StatusCode, body)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("the next request waited %v", took)
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	// The server answers 408 (or closes the connection: the client's read
+	// side timed out) once the script's time is up.
+	line, _ := bufio.NewReader(conn).ReadString('\n')
+	if line != "" && !strings.Contains(line, "408") {
+		t.Fatalf("the slow client got %q, want 408 or a closed connection", line)
+	}
+	if !strings.Contains(s.Logs(), "status=408") {
+		t.Fatalf("no 408 in the log:\n%s", s.Logs())
 	}
 }

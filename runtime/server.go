@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -35,8 +36,11 @@ type Server struct {
 	nroutes atomic.Int64
 }
 
-// maxCachedRoutes bounds the route cache (hostile URLs could grow it).
-const maxCachedRoutes = 10000
+// maxCachedRoutes and maxCachedPath bound the route cache.
+const (
+	maxCachedRoutes = 10000
+	maxCachedPath   = 256
+)
 
 type cachedRoute struct {
 	gen   uint64
@@ -71,7 +75,7 @@ func NewServer(cfg Config, modules ...Module) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, h: h, pool: p, rv: resolver{root: root}, log: cfg.Logger}
-	if w, err := newWatcher(abs); err == nil {
+	if w, err := newWatcher(abs, cfg.Logger); err == nil {
 		s.watch = w
 	} else {
 		cfg.Logger.Warn("not watching the script root; checking files on every request", "error", err)
@@ -95,7 +99,9 @@ func (s *Server) resolve(p string, gen uint64) (Route, error) {
 		}
 	}
 	r, err := s.rv.resolve(p)
-	if err == nil && gen != 0 && r.Kind != RouteRedirect {
+	// Cache only plain paths: a resource path or a long URL would let
+	// clients fill the cache with paths of their choosing.
+	if err == nil && gen != 0 && r.Kind != RouteRedirect && r.Resource == "" && len(p) <= maxCachedPath {
 		if _, had := s.routes.Swap(p, &cachedRoute{gen: gen, route: r}); !had && s.nroutes.Add(1) > maxCachedRoutes {
 			s.routes.Clear()
 			s.nroutes.Store(0)
@@ -107,10 +113,11 @@ func (s *Server) resolve(p string, gen uint64) (Route, error) {
 // Close releases the script root. Call it after the HTTP server has stopped.
 func (s *Server) Close() error {
 	s.pool.close()
+	var werr error
 	if s.watch != nil {
-		s.watch.close()
+		werr = s.watch.close()
 	}
-	return s.h.root.Close()
+	return errors.Join(werr, s.h.root.Close())
 }
 
 // ServeHTTP resolves the request path and runs the script (or serves the
@@ -170,8 +177,11 @@ func plainError(w http.ResponseWriter, status int) int64 {
 }
 
 // serveScript runs the script of route and sends its response.
-func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route, gen uint64) (int, int64) {
+func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route, gen uint64) (status int, n int64) {
 	prog, err := s.h.loader.program(route.File, gen)
+	if errors.Is(err, fs.ErrNotExist) { // removed since it was resolved
+		return http.StatusNotFound, plainError(w, http.StatusNotFound)
+	}
 	if err != nil {
 		return s.fail(w, r, nil, route.File, err)
 	}
@@ -184,20 +194,17 @@ func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route
 	c := &vm.scratch
 	c.reset(r.Context(), gen, r, route, s.cfg.Sessions, s.log, s.cfg.MaxBodyBytes)
 	c.resp.init(w, s.cfg.ResponseBuffer, c)
-	err = vm.run(c, route.File, prog)
-	var status int
-	var n int64
-	if err == nil {
-		if ferr := c.resp.finish(); ferr != nil && c.resp.failed != nil {
-			s.log.Error("committing session", "path", r.URL.Path, "script", route.File, "error", ferr)
-		}
-		status, n = c.resp.status, c.resp.written
-	} else {
-		status, n = s.fail(w, r, c, route.File, err)
+	defer func() { // also when something below panics
+		c.end()
+		s.pool.put(vm)
+	}()
+	if err = vm.run(c, route.File, prog); err != nil {
+		return s.fail(w, r, c, route.File, err)
 	}
-	c.end()
-	s.pool.put(vm)
-	return status, n
+	if ferr := c.resp.finish(); ferr != nil && c.resp.failed != nil {
+		s.log.Error("committing session", "path", r.URL.Path, "script", route.File, "error", ferr)
+	}
+	return c.resp.status, c.resp.written
 }
 
 // fail logs a script failure and answers it, unless the response has
@@ -206,7 +213,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *Call, file stri
 	status := statusOf(err)
 	se := scriptError(err, file)
 	level := slog.LevelError
-	if status == http.StatusServiceUnavailable {
+	if status < 500 || status == http.StatusServiceUnavailable { // the client's doing, or load
 		level = slog.LevelWarn
 	}
 	s.log.LogAttrs(r.Context(), level, "script failed",
@@ -245,6 +252,8 @@ func statusOf(err error) int {
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrBodyTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, os.ErrDeadlineExceeded): // the client sent its body too slowly
+		return http.StatusRequestTimeout
 	default:
 		return http.StatusInternalServerError
 	}

@@ -263,7 +263,9 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 	vm.rt.SetGlobalObject(g)
 	var deadline int64
 	if t := vm.h.cfg.Timeout; t > 0 {
-		deadline = time.Now().Add(t).UnixNano()
+		dl := time.Now().Add(t)
+		c.deadline = dl
+		deadline = dl.UnixNano()
 		vm.deadline.Store(deadline)
 	}
 	defer func() {

@@ -1,8 +1,10 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -32,16 +34,21 @@ type watcher struct {
 	gen      atomic.Uint64
 	wds      map[int]string
 	buf      []byte
+	// degraded is set when a change may have been missed (a folder that
+	// could not be watched, a queue overflow): from then on generation
+	// answers 0 and every request checks its files.
+	degraded atomic.Bool
+	logger   *slog.Logger
 }
 
 // newWatcher watches every folder under root. It fails when inotify is not
 // available or the tree has more than maxWatches folders.
-func newWatcher(root string) (*watcher, error) {
+func newWatcher(root string, logger *slog.Logger) (*watcher, error) {
 	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("inotify: %w", err)
 	}
-	w := &watcher{fd: fd, wds: map[int]string{}, buf: make([]byte, 64<<10)}
+	w := &watcher{fd: fd, wds: map[int]string{}, buf: make([]byte, 64<<10), logger: logger}
 	w.gen.Store(1)
 	if err := w.addTree(root); err != nil {
 		unix.Close(fd)
@@ -67,10 +74,10 @@ func (w *watcher) addTree(dir string) error {
 		}
 		wd, err := unix.InotifyAddWatch(w.fd, p, watchMask)
 		if err != nil {
-			if p == dir {
-				return fmt.Errorf("watching %s: %w", p, err)
+			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+				return nil // vanished meanwhile
 			}
-			return nil
+			return fmt.Errorf("watching %s: %w", p, err)
 		}
 		w.wds[wd] = p
 		return nil
@@ -80,11 +87,24 @@ func (w *watcher) addTree(dir string) error {
 // generation returns the current generation after taking in the changes
 // that happened before the call.
 func (w *watcher) generation() uint64 {
+	if w.degraded.Load() {
+		return 0
+	}
 	n, err := unix.IoctlGetInt(w.fd, unix.TIOCINQ) // FIONREAD
 	if (err == nil && n > 0) || err != nil || w.draining.Load() {
 		w.drain()
+		if w.degraded.Load() {
+			return 0
+		}
 	}
 	return w.gen.Load()
+}
+
+// degrade gives up on watching: every request checks its files from now on.
+func (w *watcher) degrade(why error) {
+	if !w.degraded.Swap(true) {
+		w.logger.Warn("no longer watching the script root; checking files on every request", "error", why)
+	}
 }
 
 // drain reads the queued events, watches new folders and moves the
@@ -115,11 +135,15 @@ func (w *watcher) drain() {
 				name = string(raw)
 			}
 			switch {
+			case ev.Mask&unix.IN_Q_OVERFLOW != 0:
+				w.degrade(errors.New("inotify queue overflow: events were lost"))
 			case ev.Mask&unix.IN_IGNORED != 0:
 				delete(w.wds, int(ev.Wd))
 			case ev.Mask&unix.IN_ISDIR != 0 && ev.Mask&(unix.IN_CREATE|unix.IN_MOVED_TO) != 0:
 				if dir, ok := w.wds[int(ev.Wd)]; ok && name != "" {
-					_ = w.addTree(filepath.Join(dir, name))
+					if err := w.addTree(filepath.Join(dir, name)); err != nil {
+						w.degrade(err)
+					}
 				}
 			}
 			off += unix.SizeofInotifyEvent + int(ev.Len)

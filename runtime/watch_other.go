@@ -2,12 +2,17 @@
 
 package runtime
 
-import "errors"
+import (
+	"errors"
+	"log/slog"
+)
 
 // watcher is inotify-only; elsewhere files are checked on every request.
 type watcher struct{}
 
-func newWatcher(string) (*watcher, error) { return nil, errors.New("file watching needs Linux") }
+func newWatcher(string, *slog.Logger) (*watcher, error) {
+	return nil, errors.New("file watching needs Linux")
+}
 
 func (*watcher) generation() uint64 { return 0 }
 

@@ -10,8 +10,6 @@ import (
 	"time"
 )
 
-var errHelp = flag.ErrHelp
-
 // flags are the command line of serve and run.
 type flags struct {
 	fs *flag.FlagSet
@@ -36,6 +34,7 @@ type flags struct {
 	tlsCert         string
 	tlsKey          string
 	redisPassword   string
+	redisPrefix     string
 }
 
 func newFlags(out io.Writer) *flags {
@@ -62,6 +61,7 @@ func newFlags(out io.Writer) *flags {
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS; session cookies become Secure and __Host-)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
 	fs.StringVar(&f.redisPassword, "redis-password", "", "Redis password, when not in the --sessions URL")
+	fs.StringVar(&f.redisPrefix, "redis-prefix", "dirigo:session:", "prefix of the Redis keys of sessions (timeouts and pool: URL parameters such as ?read_timeout=1s&pool_size=20&max_retries=2)")
 	return f
 }
 

@@ -19,6 +19,7 @@ type textHandler struct {
 	w     io.Writer // takes each line in one Write
 	level slog.Leveler
 	slow  slog.Handler
+	bufs  sync.Pool // *[]byte line buffers
 	// second caches the formatted date and time of the last second logged.
 	second atomic.Pointer[formattedSecond]
 }
@@ -34,8 +35,6 @@ type formattedSecond struct {
 func newTextHandler(w io.Writer, opts *slog.HandlerOptions) *textHandler {
 	return &textHandler{w: w, level: opts.Level, slow: slog.NewTextHandler(w, opts)}
 }
-
-var lineBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
 // Enabled implements slog.Handler.
 func (h *textHandler) Enabled(_ context.Context, l slog.Level) bool {
@@ -57,9 +56,12 @@ func (h *textHandler) Handle(ctx context.Context, r slog.Record) error {
 	if r.PC != 0 {
 		return h.slow.Handle(ctx, r)
 	}
-	bp := lineBufs.Get().(*[]byte)
+	bp, _ := h.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
 	b := (*bp)[:0]
-	defer func() { *bp = b; lineBufs.Put(bp) }()
+	defer func() { *bp = b; h.bufs.Put(bp) }()
 	if !r.Time.IsZero() {
 		b = append(b, "time="...)
 		b = h.appendTime(b, r.Time.Round(0))

@@ -4,14 +4,19 @@ package main
 
 import (
 	"net/http"
-	_ "net/http/pprof"
+	"net/http/pprof"
 	"os"
 )
 
-// With -tags pprof, DIRIGO_PPROF=host:port serves net/http/pprof there (for
-// profiling under load; never in release builds).
-func init() {
-	if addr := os.Getenv("DIRIGO_PPROF"); addr != "" {
-		go func() { _ = http.ListenAndServe(addr, nil) }()
+// startProfiler serves net/http/pprof on DIRIGO_PPROF (host:port) in builds
+// with -tags pprof, for profiling under load; release builds have none.
+func startProfiler() {
+	addr := os.Getenv("DIRIGO_PPROF")
+	if addr == "" {
+		return
 	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	go func() { _ = http.ListenAndServe(addr, mux) }()
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/dirigo/dirigo/runtime/sessions"
 	"github.com/dirigo/dirigo/runtime/sessions/boltstore"
@@ -39,7 +40,13 @@ func openStore(f *flags, logger *slog.Logger) (sessions.Store, func() error, err
 		}
 		return s, s.Close, nil
 	case strings.HasPrefix(spec, "redis://") || strings.HasPrefix(spec, "rediss://"):
-		s, err := redisstore.Open(redisstore.Config{URL: spec, Password: f.redisPassword, Logger: logger})
+		// A session lock must outlive the longest request holding it.
+		lockTTL := redisstore.DefaultLockTTL
+		if f.timeout > 0 && f.timeout+5*time.Second > lockTTL {
+			lockTTL = f.timeout + 5*time.Second
+		}
+		s, err := redisstore.Open(redisstore.Config{URL: spec, Password: f.redisPassword, Prefix: f.redisPrefix,
+			LockTTL: lockTTL, Logger: logger})
 		if err != nil {
 			return nil, nil, err
 		}

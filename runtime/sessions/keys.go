@@ -101,18 +101,22 @@ func LoadOrCreateKeys(file string) ([]Key, error) {
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", filepath.Dir(file), err)
 	}
+	// Written to a temporary file and linked into place, so a concurrent
+	// start or a crash never leaves a partial key file behind.
 	keys := []Key{GenerateKey()}
-	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return LoadOrCreateKeys(file) // another process made it first
-	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".session-keys-*")
 	if err != nil {
 		return nil, fmt.Errorf("creating session keys: %w", err)
 	}
-	_, werr := f.WriteString(FormatKeys(keys) + "\n")
-	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-		os.Remove(file)
-		return nil, fmt.Errorf("writing %s: %w", file, err)
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.WriteString(FormatKeys(keys) + "\n")
+	if err := errors.Join(werr, tmp.Chmod(0o600), tmp.Sync(), tmp.Close()); err != nil {
+		return nil, fmt.Errorf("writing session keys: %w", err)
+	}
+	if err := os.Link(tmp.Name(), file); errors.Is(err, fs.ErrExist) {
+		return LoadOrCreateKeys(file) // another process made it first
+	} else if err != nil {
+		return nil, fmt.Errorf("creating %s: %w", file, err)
 	}
 	return keys, nil
 }

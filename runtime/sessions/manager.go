@@ -269,7 +269,9 @@ func (m *Manager) decode(name, value string) (id, key string, keyIndex int) {
 		if e.name == name && (e.expires == 0 || now < e.expires) {
 			return e.id, e.storeKey, e.keyIndex
 		}
-		m.verified.Delete(value)
+		if _, deleted := m.verified.LoadAndDelete(value); deleted {
+			m.nverified.Add(-1)
+		}
 	}
 	for i, c := range m.codecs {
 		var raw []byte
@@ -301,11 +303,10 @@ func (m *Manager) remember(name, value, id string, keyIndex int) *verifiedCookie
 		}
 		e.expires = ts + int64((m.cfg.Lifetime+time.Minute)/time.Second)
 	}
-	if m.nverified.Add(1) > maxVerifiedCookies {
+	if _, had := m.verified.Swap(value, e); !had && m.nverified.Add(1) > maxVerifiedCookies {
 		m.verified.Clear()
 		m.nverified.Store(0)
 	}
-	m.verified.Store(value, e)
 	return e
 }
 

@@ -164,6 +164,33 @@ func TestLoadOrCreateKeys(t *testing.T) {
 	}
 }
 
+func TestLoadOrCreateKeysConcurrently(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "session-keys")
+	var wg sync.WaitGroup
+	got := make([]string, 8)
+	for i := range got {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			keys, err := LoadOrCreateKeys(file)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got[i] = FormatKeys(keys)
+		}(i)
+	}
+	wg.Wait()
+	for _, g := range got[1:] {
+		if g != got[0] {
+			t.Fatal("concurrent starts made different keys")
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(file)); len(entries) != 1 {
+		t.Fatalf("%d files left beside the keys", len(entries))
+	}
+}
+
 func TestLockTable(t *testing.T) {
 	var lt lockTable
 	lt.init()

@@ -37,6 +37,7 @@ type Session struct {
 	loadErr error
 	held    heldLock // the in-process lock of the loaded session (zero if none)
 	unlock  func()   // releases the store's lock (Locker stores), or nil
+	locked  string   // the key whose locks are held ("" if none)
 	resign  bool     // the cookie verified with an old key: send it again signed with the first
 	joined  bool     // the session was loaded from the client's cookie
 
@@ -85,7 +86,7 @@ func (s *Session) load() error {
 		s.loadErr = err
 		return err
 	}
-	s.held, s.unlock = held, unlock
+	s.held, s.unlock, s.locked = held, unlock, key
 	ctx := s.ctx
 	rec, err := s.m.store.Load(ctx, key)
 	switch {
@@ -444,6 +445,13 @@ func (s *Session) Commit(h http.Header) error {
 		s.pendingN = 0
 		setCookie = true
 	case stLoaded:
+		if s.storedKey == s.key && s.locked != s.key && (s.pendingN > 0 || s.metaDirty) {
+			// Created or rotated by an earlier commit of this request, whose
+			// cookie is out: other requests may use the session now.
+			if err := s.relock(); err != nil {
+				return err
+			}
+		}
 		c := s.change()
 		if s.storedKey != s.key {
 			c.Accessed = now
@@ -451,7 +459,7 @@ func (s *Session) Commit(h http.Header) error {
 				return storeErr("rotating session ID", err)
 			}
 			setCookie = true
-		} else if s.pendingN > 0 || s.metaDirty || now.Sub(s.meta.Accessed) >= s.m.cfg.TouchInterval {
+		} else if s.pendingN > 0 || s.metaDirty || now.Sub(s.meta.Accessed) >= s.touchInterval() {
 			c.Accessed = now
 			if err := s.m.store.Update(ctx, s.key, c); err != nil {
 				return storeErr("updating session", err)
@@ -562,6 +570,40 @@ func (s *Session) writeCookie(h http.Header, id string) error {
 	return nil
 }
 
+// touchInterval is how stale the last-access time may get before a
+// read-only request writes it: the configured interval, or less for a
+// session with a shorter idle timeout (a tenth of it).
+func (s *Session) touchInterval() time.Duration {
+	t := s.m.cfg.TouchInterval
+	if s.meta.MaxIdle > 0 && s.meta.MaxIdle/10 < t {
+		t = s.meta.MaxIdle / 10
+	}
+	return t
+}
+
+// relock takes the locks of the session's current key in place of any held.
+func (s *Session) relock() error {
+	s.Release()
+	held, unlock, err := s.m.lock(s.ctx, s.key)
+	if err != nil {
+		return err
+	}
+	s.held, s.unlock, s.locked = held, unlock, s.key
+	return nil
+}
+
+// Release lets the other requests of the session in: it releases the locks
+// the handle holds. Call it once the session is committed for good; the
+// handle must not change the session afterwards.
+func (s *Session) Release() {
+	if s.unlock != nil {
+		s.unlock()
+		s.unlock = nil
+	}
+	s.held.release()
+	s.locked = ""
+}
+
 // ResponseStarted tells a handle begun after the response started that no
 // cookie can be sent any more: changes that need one fail with ErrCommitted.
 func (s *Session) ResponseStarted() { s.cookieSent = true }
@@ -569,10 +611,7 @@ func (s *Session) ResponseStarted() { s.cookieSent = true }
 // End releases the session's lock. Uncommitted changes are dropped. The
 // handle must not be used afterwards.
 func (s *Session) End() {
-	if s.unlock != nil {
-		s.unlock()
-	}
-	s.held.release()
+	s.Release()
 	m := s.m
 	*s = Session{changes: s.changes, setBuf: s.setBuf, delBuf: s.delBuf[:0], deleteKeys: s.deleteKeys[:0]}
 	clear(s.changes)

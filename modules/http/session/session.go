@@ -273,7 +273,9 @@ func (c *valueCache) decode(vm *runtime.VM, b []byte) goja.Value {
 		return e.v
 	}
 	v := decode(vm, b)
-	if _, isObj := v.(*goja.Object); !isObj {
+	// Only values that own their bytes: a value sliced out of a larger
+	// buffer (a whole stored record) would keep that buffer alive.
+	if _, isObj := v.(*goja.Object); !isObj && cap(b)-len(b) <= 64 {
 		if len(c.m) >= maxCachedValues {
 			clear(c.m)
 		}

@@ -766,3 +766,19 @@ func TestCookieOverTLS(t *testing.T) {
 		t.Fatalf("plain-named cookie over TLS: %q", body)
 	}
 }
+
+// Reading a session keeps it alive even when its idle timeout is shorter
+// than the manager's touch interval.
+func TestShortIdleKeptAliveByReads(t *testing.T) {
+	s, _ := newServer(t, map[string]string{
+		"short.js": `var s = require("http/session"); s.setAttribute("n", 7); s.setMaxInactiveInterval(1);`,
+		"read.js":  `require("http/response").print(String(require("http/session").getAttribute("n")));`,
+	}, moduletest.Options{})
+	s.Get(t, "/short")
+	for i := 0; i < 6; i++ {
+		time.Sleep(400 * time.Millisecond)
+		if _, body := s.Get(t, "/read"); body != "7" {
+			t.Fatalf("read %d (%v after the last write): %q", i, time.Duration(i+1)*400*time.Millisecond, body)
+		}
+	}
+}

@@ -178,8 +178,8 @@ func options(cfg Config) (*redis.Options, error) {
 	// One dial per attempt (the default is 5 with backoff): retries are
 	// MaxRetries, and a refused connection must fail fast.
 	opt.DialerRetries = 1
-	// The manager's per-call deadlines (StoreTimeout, LockTimeout) bound
-	// the socket waits too.
+	// The request's context and the manager's lock deadline bound the
+	// socket waits too.
 	opt.ContextTimeoutEnabled = true
 	return opt, nil
 }
