@@ -27,9 +27,10 @@ type Config struct {
 	// Sessions keeps the sessions of scripts. Nil means scripts have no
 	// session: the session module answers as it does outside HTTP.
 	Sessions *sessions.Manager
-	// PoolSize is the number of VMs (default: 2 per CPU, at least 4). Each
-	// holds about half a MiB; a request keeps its VM while it waits (for
-	// timers, asynchronous work or its session's lock).
+	// PoolSize is the number of VMs (default: one per CPU plus one, at least
+	// 3). Each holds about half a MiB that every GC cycle marks; a request
+	// keeps its VM while it waits (for timers, asynchronous work or its
+	// session's lock), so scripts that wait a lot want more.
 	PoolSize int
 	// QueueTimeout bounds how long a request waits for a free VM before it is
 	// answered 503 with Retry-After (default 5s).
@@ -57,7 +58,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	if c.PoolSize <= 0 {
-		c.PoolSize = max(4, 2*goruntime.GOMAXPROCS(0))
+		c.PoolSize = max(3, goruntime.GOMAXPROCS(0)+1)
 	}
 	if c.QueueTimeout <= 0 {
 		c.QueueTimeout = DefaultQueueTimeout

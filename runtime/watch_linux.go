@@ -48,7 +48,7 @@ func newWatcher(root string, logger *slog.Logger) (*watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inotify: %w", err)
 	}
-	w := &watcher{fd: fd, wds: map[int]string{}, buf: make([]byte, 64<<10), logger: logger}
+	w := &watcher{fd: fd, wds: map[int]string{}, buf: make([]byte, 8<<10), logger: logger}
 	w.gen.Store(1)
 	if err := w.addTree(root); err != nil {
 		unix.Close(fd)

@@ -51,7 +51,7 @@ func newFlags(out io.Writer) *flags {
 	fs.StringVar(&f.sessionCookie, "session-cookie", "sid", "session cookie name (\"__Host-\" is prefixed over TLS)")
 	fs.StringVar(&f.sessionSync, "session-sync", "interval", "bolt durability: always (a commit is on disk before the response) or interval (at most 1s of commits lost on a crash)")
 	fs.IntVar(&f.sessionMax, "session-max", 1000000, "most sessions the embedded store keeps (then new sessions get 503)")
-	fs.IntVar(&f.pool, "pool", 0, "number of VMs (0: 2 per CPU, at least 4)")
+	fs.IntVar(&f.pool, "pool", 0, "number of VMs (0: one per CPU plus one, at least 3; more for scripts that wait on timers or I/O)")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "wall-clock limit of one script run (<= 0: none)")
 	fs.DurationVar(&f.queueTimeout, "queue-timeout", 5*time.Second, "how long a request waits for a free VM before 503")
 	fs.Int64Var(&f.maxBody, "max-body", 10<<20, "largest request body a script can read, in bytes")

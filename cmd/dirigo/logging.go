@@ -42,7 +42,7 @@ type bufferedWriter struct {
 }
 
 func newBufferedWriter(w io.Writer, every time.Duration) *bufferedWriter {
-	b := &bufferedWriter{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	b := &bufferedWriter{w: bufio.NewWriterSize(w, 16<<10), stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(b.done)
 		t := time.NewTicker(every)
