@@ -249,20 +249,16 @@ func (c *Call) AttributeNames() []string {
 // SetExitCode sets the exit code of a batch run.
 func (c *Call) SetExitCode(code int) { c.exitCode = code }
 
-// commitSession is the response's commit hook.
-func (c *Call) commitSession() error {
+// commitSession is the response's commit hook. The last commit also lets
+// the session's other requests go, before the body is written to the client.
+func (c *Call) commitSession(last bool) error {
 	if c.sess == nil {
 		return nil
 	}
-	return c.sess.Commit(c.resp.Header())
-}
-
-// releaseSession lets the other requests of the session go once it is
-// committed for good, before the body is written to the client.
-func (c *Call) releaseSession() {
-	if c.sess != nil {
-		c.sess.Release()
+	if last {
+		return c.sess.CommitLast(c.resp.Header())
 	}
+	return c.sess.Commit(c.resp.Header())
 }
 
 // end releases what the call holds: the session, the connection deadlines.

@@ -200,7 +200,7 @@ func (r *Response) start(final bool) error {
 		return nil
 	}
 	if r.call != nil {
-		if err := r.call.commitSession(); err != nil {
+		if err := r.call.commitSession(final); err != nil {
 			r.failed = err
 			r.sendPlain(http.StatusServiceUnavailable, "Service Unavailable\n", true)
 			return err
@@ -226,7 +226,7 @@ func (r *Response) finish() error {
 		// The session was committed at the first byte; what the script
 		// changed since (no new cookie is possible) is committed now.
 		if r.call != nil {
-			if err := r.call.commitSession(); err != nil {
+			if err := r.call.commitSession(true); err != nil {
 				r.failed = err
 				return err
 			}
@@ -234,13 +234,8 @@ func (r *Response) finish() error {
 	} else if err := r.start(true); err != nil {
 		return err
 	}
-	if r.call != nil {
-		// Committed for good: the session's other requests need not wait
-		// for the body to reach this client.
-		r.call.releaseSession()
-		if len(r.buf) > 4096 { // more than net/http buffers: written now
-			r.armWrite()
-		}
+	if r.call != nil && len(r.buf) > 4096 { // more than net/http buffers: written now
+		r.armWrite()
 	}
 	if len(r.buf) > 0 {
 		n, err := r.w.Write(r.buf)

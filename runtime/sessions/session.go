@@ -38,6 +38,7 @@ type Session struct {
 	held    heldLock // the in-process lock of the loaded session (zero if none)
 	unlock  func()   // releases the store's lock (Locker stores), or nil
 	locked  string   // the key whose locks are held ("" if none)
+	final   bool     // the commit in progress is the request's last
 	resign  bool     // the cookie verified with an old key: send it again signed with the first
 	joined  bool     // the session was loaded from the client's cookie
 
@@ -461,7 +462,7 @@ func (s *Session) Commit(h http.Header) error {
 			setCookie = true
 		} else if s.pendingN > 0 || s.metaDirty || now.Sub(s.meta.Accessed) >= s.touchInterval() {
 			c.Accessed = now
-			if err := s.m.store.Update(ctx, s.key, c); err != nil {
+			if err := s.update(ctx, c); err != nil {
 				return storeErr("updating session", err)
 			}
 		} else {
@@ -568,6 +569,29 @@ func (s *Session) writeCookie(h http.Header, id string) error {
 	}
 	h.Set("Cache-Control", "no-store")
 	return nil
+}
+
+// update writes c, releasing the store's lock in the same step when this is
+// the request's last commit and the store can.
+func (s *Session) update(ctx context.Context, c *Change) error {
+	if uu, ok := s.m.store.(UnlockingUpdater); ok && s.final && s.unlock != nil && s.locked == s.key {
+		if err := uu.UpdateAndUnlock(ctx, s.key, c); err != nil {
+			return err
+		}
+		s.unlock = nil
+		return nil
+	}
+	return s.m.store.Update(ctx, s.key, c)
+}
+
+// CommitLast is the request's last Commit, followed by Release: the
+// session's other requests may go on while the body is sent.
+func (s *Session) CommitLast(h http.Header) error {
+	s.final = true
+	err := s.Commit(h)
+	s.final = false
+	s.Release()
+	return err
 }
 
 // touchInterval is how stale the last-access time may get before a

@@ -135,3 +135,14 @@ type Locker interface {
 	// must expire by itself if its holder dies. unlock releases it.
 	Lock(ctx context.Context, key string) (unlock func(), err error)
 }
+
+// An UnlockingUpdater is a Locker that can release a session's lock in the
+// same step as the request's last update, saving a round trip. The manager
+// uses it for the final commit of a request that holds the lock.
+type UnlockingUpdater interface {
+	// UpdateAndUnlock is Update followed, in the same atomic step, by the
+	// release of the lock this process took on key with Lock. On success
+	// the lock is released and the unlock function Lock returned does
+	// nothing; on failure the caller still calls it.
+	UpdateAndUnlock(ctx context.Context, key string, c *Change) error
+}

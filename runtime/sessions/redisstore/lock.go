@@ -5,7 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	mrand "math/rand/v2"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -59,13 +59,46 @@ func (s *Store) Lock(ctx context.Context, key string) (func(), error) {
 		}
 		return nil, unavailable("locking session in redis", err)
 	}
-	var once sync.Once
+	h := &heldLock{lk: lk, token: token}
+	s.held.Store(key, h)
 	return func() {
-		once.Do(func() {
+		if h.done.CompareAndSwap(false, true) {
+			s.held.CompareAndDelete(key, h)
 			s.prefetch.Delete(key)
 			s.release(lk, token, true)
-		})
+		}
 	}, nil
+}
+
+// heldLock is a lock this process holds: done once it is released.
+type heldLock struct {
+	lk, token string
+	done      atomic.Bool
+}
+
+// UpdateAndUnlock implements sessions.UnlockingUpdater: the update and the
+// release of this process's lock on key go in one script.
+func (s *Store) UpdateAndUnlock(ctx context.Context, key string, c *sessions.Change) error {
+	v, ok := s.held.Load(key)
+	if !ok {
+		return s.Update(ctx, key, c)
+	}
+	h := v.(*heldLock)
+	s.prefetch.Delete(key)
+	args := changeArgs(c, "")
+	args[1] = h.token
+	r, err := s.run(ctx, s.scripts.updateUnlock, []string{s.hashKey(key), h.lk}, args, "updating session in redis")
+	if err != nil {
+		return err
+	}
+	// The script released the lock, whatever the update found.
+	if h.done.CompareAndSwap(false, true) {
+		s.held.CompareAndDelete(key, h)
+	}
+	if r == resultNotFound {
+		return sessions.ErrNotFound
+	}
+	return nil
 }
 
 // lockAndLoad tries to take the free lock and keeps the session hash, read

@@ -78,7 +78,8 @@ func counter(m *sessions.Manager) http.HandlerFunc {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		if err := s.Commit(w.Header()); err != nil {
+		// The last commit: the update and the unlock in one script.
+		if err := s.CommitLast(w.Header()); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}

@@ -94,11 +94,15 @@ type Store struct {
 	// It is exact: while the lock is held no other process writes the
 	// session, and every write and the unlock by this store drop the entry.
 	prefetch sync.Map
+	// held maps a session key to the *heldLock this process holds on it
+	// (the manager lets one request per process hold it).
+	held sync.Map
 }
 
 var (
-	_ sessions.Store  = (*Store)(nil)
-	_ sessions.Locker = (*Store)(nil)
+	_ sessions.Store            = (*Store)(nil)
+	_ sessions.Locker           = (*Store)(nil)
+	_ sessions.UnlockingUpdater = (*Store)(nil)
 )
 
 // Open returns a store for cfg. It fails only on a bad configuration: when

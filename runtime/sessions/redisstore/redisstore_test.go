@@ -322,3 +322,56 @@ func (b *syncBuffer) Bytes() []byte {
 	defer b.mu.Unlock()
 	return bytes.Clone(b.b.Bytes())
 }
+
+// UpdateAndUnlock writes and releases the lock in one step; the unlock
+// function then does nothing, not even to a later holder's lock.
+func TestUpdateAndUnlock(t *testing.T) {
+	srv := redistest.Start(t)
+	prefix := "test:" + rand.Text() + ":"
+	a := open(t, srv, redisstore.Config{Prefix: prefix})
+	b := open(t, srv, redisstore.Config{Prefix: prefix})
+	rc := client(t, srv)
+	key := storetest.Key()
+	if err := a.Create(ctx(t), key, &sessions.Record{Meta: meta(time.Hour, time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := a.Lock(ctx(t), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := meta(time.Hour, time.Hour)
+	if err := a.UpdateAndUnlock(ctx(t), key, &sessions.Change{Meta: m, Set: map[string]sessions.Attr{"n": {Seq: 1, Value: []byte("1")}}}); err != nil {
+		t.Fatalf("UpdateAndUnlock: %v", err)
+	}
+	if n, _ := rc.Exists(ctx(t), prefix+"lock:"+key).Result(); n != 0 {
+		t.Fatal("the lock is still there")
+	}
+	ub, err := b.Lock(ctx(t), key) // another process takes it now
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock() // must not release b's lock
+	short, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := a.Lock(short, key); !errors.Is(err, sessions.ErrBusy) {
+		t.Fatalf("a stale unlock released another holder's lock: %v", err)
+	}
+	ub()
+	rec, err := a.Load(ctx(t), key)
+	if err != nil || string(rec.Attrs["n"].Value) != "1" {
+		t.Fatalf("after UpdateAndUnlock: %v %v", rec, err)
+	}
+	// A deleted session: not found, and the lock released all the same.
+	u2, err := a.Lock(ctx(t), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = a.Delete(ctx(t), key)
+	if err := a.UpdateAndUnlock(ctx(t), key, &sessions.Change{Meta: m}); !errors.Is(err, sessions.ErrNotFound) {
+		t.Fatalf("UpdateAndUnlock of a deleted session: %v", err)
+	}
+	if n, _ := rc.Exists(ctx(t), prefix+"lock:"+key).Result(); n != 0 {
+		t.Fatal("the lock is still there after a refused update")
+	}
+	u2()
+}

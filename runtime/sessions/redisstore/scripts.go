@@ -73,6 +73,31 @@ expire(key, ttl)
 return 1
 `
 
+// updateUnlockScript is updateScript followed by the release of the session
+// lock KEYS[2] if it still holds the token ARGV[2] (the request's last
+// write and its unlock in one round trip). It releases the lock whatever the
+// update's outcome; both halves are idempotent, so a retry is harmless.
+const updateUnlockScript = luaHelpers + `
+local key, lk = KEYS[1], KEYS[2]
+local function unlock()
+	if redis.call('GET', lk) == ARGV[2] then redis.call('DEL', lk) end
+end
+if redis.call('EXISTS', key) == 0 then
+	unlock()
+	return 0
+end
+if ttl == 0 then
+	redis.call('DEL', key)
+	unlock()
+	return 1
+end
+hdel(key, 4 + n, #ARGV)
+hset(key, 4, 3 + n)
+expire(key, ttl)
+unlock()
+return 1
+`
+
 // rotateScript moves the session from KEYS[1] to KEYS[2] and applies a
 // change to it, refusing when KEYS[1] is missing or KEYS[2] is taken.
 const rotateScript = luaHelpers + `
@@ -121,15 +146,16 @@ return 0
 // scripts are the store's Lua scripts; Run sends EVALSHA and falls back to
 // EVAL when the server does not know the script (after a restart).
 type scripts struct {
-	create, update, rotate, lock, unlock *redis.Script
+	create, update, updateUnlock, rotate, lock, unlock *redis.Script
 }
 
 func newScripts() scripts {
 	return scripts{
-		create: redis.NewScript(createScript),
-		update: redis.NewScript(updateScript),
-		rotate: redis.NewScript(rotateScript),
-		lock:   redis.NewScript(lockScript),
-		unlock: redis.NewScript(unlockScript),
+		create:       redis.NewScript(createScript),
+		update:       redis.NewScript(updateScript),
+		updateUnlock: redis.NewScript(updateUnlockScript),
+		rotate:       redis.NewScript(rotateScript),
+		lock:         redis.NewScript(lockScript),
+		unlock:       redis.NewScript(unlockScript),
 	}
 }
