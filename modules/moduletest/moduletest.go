@@ -53,7 +53,7 @@ type Server struct {
 	Manager *sessions.Manager
 	// Store is the session store.
 	Store sessions.Store
-	logs  *syncBuffer
+	logs  *SyncBuffer
 }
 
 // New starts a server whose script root holds files (path → content).
@@ -63,7 +63,7 @@ func New(t testing.TB, files map[string]string, opts Options) *Server {
 	for name, content := range files {
 		WriteFile(t, dir, name, content)
 	}
-	logs := &syncBuffer{}
+	logs := &SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := runtime.Config{Root: dir, Logger: logger, PoolSize: 4}
 	s := &Server{Dir: dir, logs: logs}
@@ -181,19 +181,22 @@ func Eval(t testing.TB, script string, req *http.Request, opts Options) *httptes
 	return w
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for concurrent use, for logs written by
+// servers under test.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+// Write appends p.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+// String returns what was written so far.
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
