@@ -173,6 +173,9 @@ func waitPing(addr string, exited <-chan struct{}) error {
 	}
 }
 
+// Ping reports whether the server answers PING (nil when it does).
+func (s *Server) Ping() error { return ping(s.Addr) }
+
 // ping sends an inline PING command and expects +PONG.
 func ping(addr string) error {
 	c, err := net.DialTimeout("tcp", addr, time.Second)

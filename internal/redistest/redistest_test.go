@@ -1,10 +1,7 @@
 package redistest_test
 
 import (
-	"bufio"
-	"net"
 	"testing"
-	"time"
 
 	"github.com/dirigo/dirigo/internal/redistest"
 )
@@ -14,30 +11,16 @@ func TestKillRestart(t *testing.T) {
 	if s.URL() != "redis://"+s.Addr+"/0" {
 		t.Fatalf("URL = %q", s.URL())
 	}
-	if err := ping(s.Addr); err != nil {
+	if err := s.Ping(); err != nil {
 		t.Fatalf("PING after Start: %v", err)
 	}
 	s.Kill()
-	if err := ping(s.Addr); err == nil {
+	if err := s.Ping(); err == nil {
 		t.Fatal("PING answered after Kill")
 	}
 	s.Kill() // killing a stopped server is a no-op
 	s.Restart()
-	if err := ping(s.Addr); err != nil {
+	if err := s.Ping(); err != nil {
 		t.Fatalf("PING after Restart: %v", err)
 	}
-}
-
-func ping(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("PING\r\n")); err != nil {
-		return err
-	}
-	_, err = bufio.NewReader(c).ReadString('\n')
-	return err
 }

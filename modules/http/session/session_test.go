@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -150,6 +151,26 @@ require("http/response").print([s.getAttribute("x"), s.isNew(), typeof s.getId()
 	}
 }
 
+// fetch sends GET url outside any cookie jar, with cookie (a *http.Cookie,
+// a raw Cookie header string, or nil), and returns the response and body.
+func fetch(t *testing.T, url string, cookie any) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	switch c := cookie.(type) {
+	case *http.Cookie:
+		req.AddCookie(c)
+	case string:
+		req.Header.Set("Cookie", c)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
 func mustURL(s *moduletest.Server, req *http.Request) *http.Request {
 	u, _ := req.URL.Parse(s.URL + req.URL.Path)
 	req.URL = u
@@ -181,17 +202,9 @@ require("http/response").print(after);
 		t.Fatalf("%d sessions stored after logout", n)
 	}
 	// Replaying the old cookie gets a fresh session.
-	req, _ := http.NewRequest(http.MethodGet, s.URL+"/counter", nil)
-	req.AddCookie(old)
-	r2, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 100)
-	k, _ := r2.Body.Read(b)
-	r2.Body.Close()
-	if n, isNew, _ := split3(t, string(b[:k])); n != 1 || !isNew {
-		t.Fatalf("old cookie after logout: %q", b[:k])
+	_, body = fetch(t, s.URL+"/counter", old)
+	if n, isNew, _ := split3(t, body); n != 1 || !isNew {
+		t.Fatalf("old cookie after logout: %q", body)
 	}
 	// invalidate() then a write: a new session with a new cookie.
 	s.Get(t, "/counter")
@@ -233,17 +246,8 @@ require("http/response").print([before !== after, after === s.getId(), s.getAttr
 	if _, c2 := s.Get(t, "/created"); c2 != created {
 		t.Fatalf("creation time changed by rotation: %s → %s", created, c2)
 	}
-	req, _ := http.NewRequest(http.MethodGet, s.URL+"/counter", nil)
-	req.AddCookie(old)
-	r, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 100)
-	k, _ := r.Body.Read(b)
-	r.Body.Close()
-	if !strings.HasPrefix(string(b[:k]), "1:true:") {
-		t.Fatalf("the old ID still works after rotation: %q", b[:k])
+	if _, body := fetch(t, s.URL+"/counter", old); !strings.HasPrefix(body, "1:true:") {
+		t.Fatalf("the old ID still works after rotation: %q", body)
 	}
 }
 
@@ -309,21 +313,13 @@ func TestBadCookies(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			before := cs.loads.Load()
-			req, _ := http.NewRequest(http.MethodGet, s.URL+"/counter", nil)
-			req.Header.Set("Cookie", tc.header)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b := make([]byte, 200)
-			k, _ := resp.Body.Read(b)
-			resp.Body.Close()
+			resp, body := fetch(t, s.URL+"/counter", tc.header)
 			if resp.StatusCode != 200 {
 				t.Fatalf("status %d", resp.StatusCode)
 			}
-			n, isNew, id := split3(t, string(b[:k]))
+			n, isNew, id := split3(t, body)
 			if n != 1 || !isNew || id == strings.Repeat("B", 43) {
-				t.Fatalf("body %q: the cookie was adopted", b[:k])
+				t.Fatalf("body %q: the cookie was adopted", body)
 			}
 			if got := cs.loads.Load() - before; got > tc.loads {
 				t.Fatalf("%d store loads, want at most %d", got, tc.loads)
@@ -332,17 +328,9 @@ func TestBadCookies(t *testing.T) {
 	}
 	// With several cookies of the session's name, the first that verifies counts.
 	for _, header := range []string{"sid=garbage; sid=" + good, "sid=" + good + "; sid=garbage", "sid=" + forgedOtherKey + "; sid=" + good} {
-		req, _ := http.NewRequest(http.MethodGet, s.URL+"/counter", nil)
-		req.Header.Set("Cookie", header)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := make([]byte, 200)
-		k, _ := resp.Body.Read(b)
-		resp.Body.Close()
-		if _, isNew, _ := split3(t, string(b[:k])); isNew {
-			t.Fatalf("%s: the valid cookie was not used: %q", header, b[:k])
+		_, body := fetch(t, s.URL+"/counter", header)
+		if _, isNew, _ := split3(t, body); isNew {
+			t.Fatalf("%s: the valid cookie was not used: %q", header, body)
 		}
 	}
 }
@@ -463,16 +451,7 @@ func TestKeyRotation(t *testing.T) {
 	resp, _ := s1.Get(t, "/counter")
 	oldCookie := sessionCookie(resp)
 	do := func(s *moduletest.Server, c *http.Cookie) (*http.Response, string) {
-		req, _ := http.NewRequest(http.MethodGet, s.URL+"/counter", nil)
-		req.AddCookie(c)
-		r, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Body.Close()
-		b := make([]byte, 100)
-		k, _ := r.Body.Read(b)
-		return r, string(b[:k])
+		return fetch(t, s.URL+"/counter", c)
 	}
 	r, body := do(s2, oldCookie)
 	if !strings.HasPrefix(body, "2:false:") {
@@ -517,13 +496,7 @@ func TestStoreCap(t *testing.T) {
 	if resp, _ := s.Get(t, "/counter"); resp.StatusCode != 200 {
 		t.Fatal(resp.StatusCode)
 	}
-	req, _ := http.NewRequest(http.MethodGet, s.URL+"/counter", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 503 || sessionCookie(resp) != nil {
+	if resp, _ := fetch(t, s.URL+"/counter", nil); resp.StatusCode != 503 || sessionCookie(resp) != nil {
 		t.Fatalf("over the cap: %d, cookie %v", resp.StatusCode, sessionCookie(resp))
 	}
 }
@@ -544,13 +517,7 @@ func TestStoreOutage(t *testing.T) {
 		t.Fatalf("commit outage: %d", resp.StatusCode)
 	}
 	// A new session whose commit fails gets no cookie either.
-	req, _ := http.NewRequest(http.MethodGet, s.URL+"/counter", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 503 || sessionCookie(resp) != nil {
+	if resp, _ := fetch(t, s.URL+"/counter", nil); resp.StatusCode != 503 || sessionCookie(resp) != nil {
 		t.Fatalf("new session during outage: %d %v", resp.StatusCode, sessionCookie(resp))
 	}
 	cs.failWrite.Store(false)
@@ -589,22 +556,10 @@ require("http/session").setAttribute("n", 1);`,
 		t.Fatalf("right after the redirect: %q", body)
 	}
 	s.Client.Jar = nil
-	req, _ := http.NewRequest(http.MethodGet, s.URL+"/big", nil)
-	r, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Body.Close()
-	if sessionCookie(r) == nil {
+	if r, _ := fetch(t, s.URL+"/big", nil); sessionCookie(r) == nil {
 		t.Fatal("a response larger than the buffer lost its session cookie")
 	}
-	req, _ = http.NewRequest(http.MethodGet, s.URL+"/lateNew", nil)
-	r, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Body.Close()
-	if sessionCookie(r) != nil {
+	if r, _ := fetch(t, s.URL+"/lateNew", nil); sessionCookie(r) != nil {
 		t.Fatal("a session created after the response started got a cookie")
 	}
 	// The server logs the script's failure after the response has gone out.

@@ -17,15 +17,8 @@ import (
 // go-redis does when a connection breaks after the command was sent: the
 // second run must report what the first did.
 func TestRetriedWrites(t *testing.T) {
-	srv := redistest.Start(t)
-	s, err := Open(Config{URL: srv.URL(), Prefix: "retry:"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, m := openTest(t, "retry:")
 	ctx := context.Background()
-	now := time.Now()
-	m := sessions.Meta{Created: now, Accessed: now, MaxIdle: time.Minute, Deadline: now.Add(time.Hour)}
 	twice := func(name string, sc *redis.Script, keys []string, args []any) {
 		t.Helper()
 		for i := range 2 {
@@ -36,7 +29,7 @@ func TestRetriedWrites(t *testing.T) {
 		}
 	}
 	key, newKey := storetest.Key(), storetest.Key()
-	args := []any{ttl(m, now), "create-token", 0, fieldToken, "create-token"}
+	args := []any{ttl(m, m.Created), "create-token", 0, fieldToken, "create-token"}
 	args = metaArgs(args, m)
 	args[2] = len(args) - 3
 	twice("create", s.scripts.create, []string{s.hashKey(key)}, args)
@@ -120,15 +113,8 @@ func FuzzDecode(f *testing.F) {
 // TestPrefetch checks that the hash read by Lock serves the next Load only
 // while it is exact: a write or the unlock by this store drops it.
 func TestPrefetch(t *testing.T) {
-	srv := redistest.Start(t)
-	s, err := Open(Config{URL: srv.URL(), Prefix: "pf:"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, m := openTest(t, "pf:")
 	ctx := context.Background()
-	now := time.Now()
-	m := sessions.Meta{Created: now, Accessed: now, MaxIdle: time.Minute, Deadline: now.Add(time.Hour)}
 	key := storetest.Key()
 	attr := func(v string) map[string]sessions.Attr {
 		return map[string]sessions.Attr{"n": {Seq: 1, Value: []byte(v)}}
@@ -201,4 +187,18 @@ func TestPrefetch(t *testing.T) {
 	if _, err := s.Load(ctx, key); !errors.Is(err, sessions.ErrNotFound) {
 		t.Fatalf("Load after Delete under the lock = %v, want ErrNotFound", err)
 	}
+}
+
+// openTest opens a store with prefix on a fresh redis-server (closed when
+// the test ends) and returns it with the meta of a session living an hour.
+func openTest(t *testing.T, prefix string) (*Store, sessions.Meta) {
+	t.Helper()
+	srv := redistest.Start(t)
+	s, err := Open(Config{URL: srv.URL(), Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	now := time.Now()
+	return s, sessions.Meta{Created: now, Accessed: now, MaxIdle: time.Minute, Deadline: now.Add(time.Hour)}
 }
