@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -84,10 +85,85 @@ func hidden(seg string) bool {
 	return seg == "" || seg[0] == '.' || seg[0] == '_' || strings.EqualFold(seg, "node_modules")
 }
 
+// unlisted reports whether a file name is never served even though its
+// folder is public: package manager and editor configuration (package.json,
+// lock files, tsconfig.json), TypeScript declarations and source maps. They
+// describe the code, not the site.
+func unlisted(name string) bool {
+	switch strings.ToLower(name) {
+	case "package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
+		"pnpm-workspace.yaml", "bun.lockb", "bun.lock", "deno.json", "deno.jsonc", "deno.lock",
+		"tsconfig.json", "jsconfig.json":
+		return true
+	}
+	lower := strings.ToLower(name)
+	return strings.HasSuffix(lower, ".d.ts") || strings.HasSuffix(lower, ".d.mts") ||
+		strings.HasSuffix(lower, ".d.cts") || strings.HasSuffix(lower, ".map")
+}
+
 // resolver maps URL paths to files under a root. It keeps no state between
 // calls, so a file dropped into the root is found by the next request.
 type resolver struct {
 	root *os.Root
+	// dir is the root's real path (symlinks evaluated), for checking where
+	// a symlink inside the root leads; empty skips that check.
+	dir string
+}
+
+// newResolver returns a resolver for root, which is the folder dir.
+func newResolver(root *os.Root, dir string) resolver {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		real = dir
+	}
+	return resolver{root: root, dir: real}
+}
+
+// public reports whether file (already free of hidden segments) may be
+// served: when it is reached through a symlink, the target must obey the
+// same rules, so pub.txt -> _private/secret.txt or env.txt -> .env stay
+// private. os.Root already keeps the target inside the root.
+func (rv resolver) public(file string) bool {
+	if rv.dir == "" {
+		return true
+	}
+	if !rv.linked(file) {
+		return true
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(rv.dir, filepath.FromSlash(file)))
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(rv.dir, real)
+	if err != nil || !filepath.IsLocal(rel) {
+		return false
+	}
+	segs := strings.Split(filepath.ToSlash(rel), "/")
+	for _, s := range segs {
+		if hidden(s) {
+			return false
+		}
+	}
+	return !unlisted(segs[len(segs)-1])
+}
+
+// linked reports whether any component of file is a symlink (one lstat per
+// component; a component that cannot be read counts as linked, so the
+// careful path decides).
+func (rv resolver) linked(file string) bool {
+	p := ""
+	for _, seg := range strings.Split(file, "/") {
+		if p == "" {
+			p = seg
+		} else {
+			p += "/" + seg
+		}
+		fi, err := rv.root.Lstat(p)
+		if err != nil || fi.Mode()&fs.ModeSymlink != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // resolve maps a decoded URL path (as in url.URL.Path) to a route. It returns
@@ -193,7 +269,7 @@ func (rv resolver) exact(segs []string, trailing bool) (Route, error) {
 		return Route{}, ErrNotFound
 	}
 	if fi.Mode().IsRegular() {
-		if trailing || IsScript(file) {
+		if trailing || IsScript(file) || unlisted(segs[len(segs)-1]) || !rv.public(file) {
 			return Route{}, ErrNotFound
 		}
 		return Route{Kind: RouteStatic, File: file, Info: fi}, nil
@@ -208,7 +284,7 @@ func (rv resolver) exact(segs []string, trailing bool) (Route, error) {
 	if r, ok := rv.script(index); ok {
 		return r, nil
 	}
-	if fi, err := rv.root.Stat(index + ".html"); err == nil && fi.Mode().IsRegular() {
+	if fi, err := rv.root.Stat(index + ".html"); err == nil && fi.Mode().IsRegular() && rv.public(index+".html") {
 		return Route{Kind: RouteStatic, File: index + ".html", Info: fi}, nil
 	}
 	return Route{}, ErrNotFound
@@ -219,19 +295,22 @@ func (rv resolver) exact(segs []string, trailing bool) (Route, error) {
 // that is missing falls back to the other script extensions of the same base
 // (Dirigible's /services/js/x.js runs x.ts).
 func (rv resolver) script(file string) (Route, bool) {
+	if unlisted(path.Base(file)) { // a declaration file is not a script
+		return Route{}, false
+	}
 	base := file
 	if ext := scriptExt(file); ext != "" {
-		if fi, err := rv.root.Stat(file); err == nil && fi.Mode().IsRegular() {
+		if fi, err := rv.root.Stat(file); err == nil && fi.Mode().IsRegular() && rv.public(file) {
 			return Route{Kind: RouteScript, File: file, Info: fi}, true
 		}
 		base = strings.TrimSuffix(file, ext)
 	}
 	for _, ext := range scriptExts {
 		name := base + ext
-		if name == file {
+		if name == file || unlisted(path.Base(name)) {
 			continue
 		}
-		if fi, err := rv.root.Stat(name); err == nil && fi.Mode().IsRegular() {
+		if fi, err := rv.root.Stat(name); err == nil && fi.Mode().IsRegular() && rv.public(name) {
 			return Route{Kind: RouteScript, File: name, Info: fi}, true
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,7 +21,9 @@ func tree(t testing.TB) (root *os.Root, dir string) {
 		"hello.js", "hello.ts", "index.js", "api/users.ts", "api/v1/items.mjs", "tool.cjs",
 		"docs/index.html", "docs/guide.md", "static.css", "data.json", "user.profile.js",
 		".secret.js", ".hidden/x.js", "_private/x.js", "lib/_internal.js", "node_modules/pkg/index.js",
-		"sub/readme.txt", "both.js", "both/index.js",
+		"sub/readme.txt", "both.js", "both/index.js", ".env", "_private/secret.txt",
+		"package.json", "package-lock.json", "tsconfig.json", "jsconfig.json", "types.d.ts", "hello.js.map",
+		"Yarn.lock", "sub/package.json",
 	}
 	for _, f := range files {
 		p := filepath.Join(dir, filepath.FromSlash(f))
@@ -39,6 +42,16 @@ func tree(t testing.TB) (root *os.Root, dir string) {
 	}
 	_ = os.Symlink(outside, filepath.Join(dir, "escape"))
 	_ = os.Symlink(filepath.Join(outside, "secret.js"), filepath.Join(dir, "link.js"))
+	// Symlinks that stay inside the root: the target decides.
+	for link, target := range map[string]string{
+		"pub.txt": "_private/secret.txt", "envlink.txt": ".env", "jslink.js": "_private/x.js",
+		"pkglink.txt": "package.json", "alias.txt": "sub/readme.txt", "modlink": "node_modules/pkg",
+		"sub/up.txt": "../_private/secret.txt", "privdir": "_private",
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, filepath.FromSlash(link))); err != nil {
+			t.Fatal(err)
+		}
+	}
 	r, err := os.OpenRoot(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -48,8 +61,8 @@ func tree(t testing.TB) (root *os.Root, dir string) {
 }
 
 func TestResolve(t *testing.T) {
-	root, _ := tree(t)
-	rv := resolver{root: root}
+	root, dir := tree(t)
+	rv := newResolver(root, dir)
 	tests := []struct {
 		path     string
 		kind     RouteKind
@@ -110,6 +123,26 @@ func TestResolve(t *testing.T) {
 		{path: "/hello\x00.js", err: ErrBadPath},
 		{path: "/hello\n", err: ErrBadPath},
 		{path: "/hello.js/../../x", err: ErrBadPath},
+		// Package manager and editor files, declarations and source maps.
+		{path: "/package.json", err: ErrNotFound},
+		{path: "/package-lock.json", err: ErrNotFound},
+		{path: "/sub/package.json", err: ErrNotFound},
+		{path: "/tsconfig.json", err: ErrNotFound},
+		{path: "/jsconfig.json", err: ErrNotFound},
+		{path: "/yarn.lock", err: ErrNotFound},
+		{path: "/types.d.ts", err: ErrNotFound},
+		{path: "/hello.js.map", err: ErrNotFound},
+		// Symlinks inside the root follow the rules of their target.
+		{path: "/pub.txt", err: ErrNotFound},
+		{path: "/envlink.txt", err: ErrNotFound},
+		{path: "/jslink.js", err: ErrNotFound},
+		{path: "/jslink", err: ErrNotFound},
+		{path: "/pkglink.txt", err: ErrNotFound},
+		{path: "/modlink/index.js", err: ErrNotFound},
+		{path: "/sub/up.txt", err: ErrNotFound},
+		{path: "/privdir/secret.txt", err: ErrNotFound},
+		{path: "/privdir/x", err: ErrNotFound},
+		{path: "/alias.txt", kind: RouteStatic, file: "alias.txt"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
@@ -154,11 +187,11 @@ func TestResolveRedirectLocation(t *testing.T) {
 func FuzzResolve(f *testing.F) {
 	for _, s := range []string{"/", "/hello", "/../x", "/a/../../b", "/escape/secret.js", "/link.js", "/%2e%2e/x",
 		"/services/js/../../x", "/.secret.js", "/_private/x", `/a\..\b`, "/hello.js/../../..", "/docs", "///hello//",
-		"/node_modules/pkg", "/api/users.ts/../../etc"} {
+		"/node_modules/pkg", "/api/users.ts/../../etc", "/pub.txt", "/privdir/secret.txt", "/package.json"} {
 		f.Add(s)
 	}
-	root, _ := tree(f)
-	rv := resolver{root: root}
+	root, dir := tree(f)
+	rv := newResolver(root, dir)
 	f.Fuzz(func(t *testing.T, p string) {
 		r, err := rv.resolve(p)
 		if err != nil {
@@ -188,8 +221,9 @@ func FuzzResolve(f *testing.F) {
 		data := make([]byte, 64)
 		n, _ := fh.Read(data)
 		fh.Close()
-		if strings.Contains(string(data[:n]), "outside") {
-			t.Fatalf("resolve(%q) = %q reads a file outside the root", p, r.File)
+		if got := string(data[:n]); strings.Contains(got, "outside") || strings.HasPrefix(got, "_") ||
+			strings.HasPrefix(got, ".") || strings.Contains(got, "node_modules") || unlisted(path.Base(got)) {
+			t.Fatalf("resolve(%q) = %q reads the private file %q", p, r.File, got)
 		}
 	})
 }

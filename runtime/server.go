@@ -74,7 +74,7 @@ func NewServer(cfg Config, modules ...Module) (*Server, error) {
 		root.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, h: h, pool: p, rv: resolver{root: root}, log: cfg.Logger}
+	s := &Server{cfg: cfg, h: h, pool: p, rv: newResolver(root, abs), log: cfg.Logger}
 	if w, err := newWatcher(abs, cfg.Logger); err == nil {
 		s.watch = w
 	} else {
