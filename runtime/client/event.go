@@ -1,0 +1,93 @@
+package client
+
+import (
+	"net/http"
+)
+
+// An EventType names an event of a task or a session.
+type EventType int
+
+// The events, in the order a task sends them: EventSendProgress* (when the
+// request has a body), EventResponse (once per attempt that got an
+// answer), EventReceiveProgress*, EventDownloadFinished (downloads that
+// succeeded), and always EventCompleted last. A session sends
+// EventInvalidated after the completion of its last task.
+const (
+	// EventSendProgress: request body bytes were sent (Titanium
+	// uploadprogress). Fields: BytesSent, TotalBytesSent,
+	// TotalBytesExpectedToSend.
+	EventSendProgress EventType = iota + 1
+	// EventResponse: the final response headers arrived, redirects done
+	// (Volt MX HEADERS_RECEIVED). Fields: StatusCode, Status, Header, URL,
+	// Redirected, TotalBytesExpectedToWrite.
+	EventResponse
+	// EventReceiveProgress: response body bytes were received (Titanium
+	// downloadprogress for download tasks, Volt MX LOADING). Fields:
+	// BytesWritten, TotalBytesWritten, TotalBytesExpectedToWrite.
+	EventReceiveProgress
+	// EventDownloadFinished: a download task's file is complete (Titanium
+	// downloadcompleted). Fields: File, TotalBytesWritten.
+	EventDownloadFinished
+	// EventCompleted: the task completed, successfully or not; the last
+	// event of every task (Titanium sessioncompleted). Field: Result.
+	EventCompleted
+	// EventInvalidated: the session became invalid; Task is 0.
+	EventInvalidated
+)
+
+func (t EventType) String() string {
+	switch t {
+	case EventSendProgress:
+		return "sendprogress"
+	case EventResponse:
+		return "response"
+	case EventReceiveProgress:
+		return "receiveprogress"
+	case EventDownloadFinished:
+		return "downloadfinished"
+	case EventCompleted:
+		return "completed"
+	case EventInvalidated:
+		return "invalidated"
+	}
+	return "unknown"
+}
+
+// An Event reports progress or completion of a task, or a change of its
+// session. Only the fields its type documents are set.
+type Event struct {
+	Type        EventType
+	Session     string
+	SessionKind SessionKind
+	// Task is the task's identifier, unique in its session; 0 for session
+	// events.
+	Task     int64
+	TaskKind TaskKind
+
+	// Bytes since the previous progress event, running totals, and the
+	// expected totals (-1 when unknown).
+	BytesSent                 int64
+	TotalBytesSent            int64
+	TotalBytesExpectedToSend  int64
+	BytesWritten              int64
+	TotalBytesWritten         int64
+	TotalBytesExpectedToWrite int64
+
+	StatusCode int
+	Status     string
+	Header     http.Header
+	URL        string
+	Redirected bool
+
+	// File is the path of a finished download.
+	File string
+	// Result is the task's final snapshot (EventCompleted).
+	Result *TaskSnapshot
+}
+
+// A Handler receives events. Handlers are called on the goroutine that
+// drives the task, in order per task: a handler must not block (a facade
+// queues the event onto its VM's loop and returns). Events of different
+// tasks may be delivered concurrently. The Header and Result an event
+// carries must not be modified.
+type Handler func(Event)
