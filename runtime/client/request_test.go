@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -479,4 +480,38 @@ func TestUploadFileBody(t *testing.T) {
 	wantKind(t, err, KindInvalid, CodeUnknown)
 	_, err = c.Do(testCtx(t), &Request{Method: "PUT", URL: srv.URL, BodyFile: t.TempDir()})
 	wantKind(t, err, KindInvalid, CodeUnknown)
+}
+
+// ctxResolver records the connect timeout the dialer was given.
+type ctxResolver struct{ got chan any }
+
+func (r ctxResolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	r.got <- ctx.Value(connectTimeoutKey{})
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
+func TestConnectTimeoutReachesDialer(t *testing.T) {
+	r := ctxResolver{got: make(chan any, 1)}
+	c := newClient(t, Config{Resolver: r})
+	c.Do(testCtx(t), &Request{URL: "http://example.test/", ConnectTimeout: 1234 * time.Millisecond})
+	if got := <-r.got; got != 1234*time.Millisecond {
+		t.Fatalf("dialer saw connect timeout %v", got)
+	}
+}
+
+func TestClosedClient(t *testing.T) {
+	c := New(Config{DataDir: t.TempDir()})
+	s, err := c.NewSession(testCtx(t), SessionConfig{Kind: Default})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Shutdown(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Do(testCtx(t), &Request{URL: "http://localhost/"})
+	wantKind(t, err, KindAbort, CodeCancelled)
+	_, err = s.NewTask(testCtx(t), DataTask, &Request{URL: "http://localhost/"}, nil)
+	wantKind(t, err, KindAbort, CodeCancelled)
+	_, err = c.NewSession(testCtx(t), SessionConfig{})
+	wantKind(t, err, KindAbort, CodeCancelled)
 }

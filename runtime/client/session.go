@@ -416,6 +416,9 @@ func (s *Session) NewTask(ctx context.Context, kind TaskKind, r *Request, onEven
 // addTask creates and submits a task; id 0 means the next one of the
 // session (in memory).
 func (s *Session) addTask(ctx context.Context, kind TaskKind, r *Request, onEvent Handler, id int64, created time.Time) (*Task, error) {
+	if s.c.root.Err() != nil {
+		return nil, newError(KindAbort, CodeCancelled, r.URL, errClosed)
+	}
 	method := strings.ToUpper(r.Method)
 	if method == "" {
 		method = http.MethodGet
