@@ -125,6 +125,10 @@ type exchangeOpts struct {
 	header func(h http.Header)
 	// maxBody, when > 0, lowers the cap further (resumed downloads).
 	maxBody int64
+	// cancel, when set, cancels ctx, which then belongs to this exchange
+	// alone (a task's attempt): the exchange uses it instead of deriving
+	// its own.
+	cancel context.CancelCauseFunc
 }
 
 // exchange holds the timers and the context of one request in flight.
@@ -137,8 +141,11 @@ type exchange struct {
 	stopOnce sync.Once
 }
 
-func newExchange(parent context.Context, idle, total time.Duration) *exchange {
-	ctx, cancel := context.WithCancelCause(parent)
+func newExchange(parent context.Context, cancel context.CancelCauseFunc, idle, total time.Duration) *exchange {
+	ctx := parent
+	if cancel == nil {
+		ctx, cancel = context.WithCancelCause(parent)
+	}
 	ex := &exchange{ctx: ctx, cancel: cancel, idleDur: idle}
 	if total > 0 {
 		ex.total = time.AfterFunc(total, func() { cancel(errResourceTimeout) })
@@ -261,10 +268,11 @@ func (c *Client) exchange(ctx context.Context, r *Request, o *exchangeOpts) (*Re
 	if r.Timeout != 0 {
 		total = r.Timeout
 	}
+	cancel := o.cancel
 	if r.ConnectTimeout > 0 {
 		ctx = context.WithValue(ctx, connectTimeoutKey{}, r.ConnectTimeout)
 	}
-	ex := newExchange(ctx, idle, total)
+	ex := newExchange(ctx, cancel, idle, total)
 	ok := false
 	defer func() {
 		if !ok {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -427,9 +428,11 @@ func TestDecoding(t *testing.T) {
 }
 
 func TestTLSVerified(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "secure")
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshake failures are the point
+	srv.StartTLS()
 	defer srv.Close()
 	c := newClient(t, Config{})
 	_, err := c.Do(testCtx(t), &Request{URL: srv.URL})

@@ -304,7 +304,7 @@ func (t *Task) drive() {
 		actx, cancel := context.WithCancelCause(t.ctx)
 		t.attempt = cancel
 		t.mu.Unlock()
-		err := t.run(actx)
+		err := t.run(actx, cancel)
 		cause := context.Cause(actx)
 		cancel(nil)
 		t.mu.Lock()
@@ -322,7 +322,7 @@ func (t *Task) drive() {
 }
 
 // run makes one attempt: it sends the request and receives the body.
-func (t *Task) run(ctx context.Context) error {
+func (t *Task) run(ctx context.Context, cancel context.CancelCauseFunc) error {
 	s := t.s
 	c := s.c
 	if t.sink == nil {
@@ -358,6 +358,7 @@ func (t *Task) run(ctx context.Context) error {
 		idle:      max(s.cfg.RequestTimeout, 0),
 		total:     remaining,
 		onSend:    t.sent,
+		cancel:    cancel,
 	}
 	maxBody := c.cfg.MaxBody
 	if t.req.MaxBody > 0 && (maxBody < 0 || t.req.MaxBody < maxBody) {
