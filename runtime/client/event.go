@@ -22,7 +22,9 @@ const (
 	// Redirected, TotalBytesExpectedToWrite.
 	EventResponse
 	// EventReceiveProgress: response body bytes were received (Titanium
-	// downloadprogress for download tasks, Volt MX LOADING). Fields:
+	// downloadprogress for download tasks, Volt MX LOADING). The first
+	// bytes of each attempt are always reported at once, later ones
+	// throttled, and a final one follows the last bytes. Fields:
 	// BytesWritten, TotalBytesWritten, TotalBytesExpectedToWrite.
 	EventReceiveProgress
 	// EventDownloadFinished: a download task's file is complete (Titanium

@@ -194,10 +194,12 @@ func (t *Task) Body() *Body {
 	return t.body
 }
 
-// Cancel cancels the task: it completes with CodeCancelled (KindAbort),
-// its partial body is dropped. Cancelling a completed task does nothing.
-func (t *Task) Cancel() {
-	t.abort(newError(KindAbort, CodeCancelled, t.req.URL, errCanceled))
+// Cancel cancels the task: it completes with CodeCancelled (KindAbort)
+// and its partial body is dropped. It reports whether the cancel won:
+// false when the task had already completed or was being cancelled (Volt
+// MX abort() then leaves readyState at DONE).
+func (t *Task) Cancel() bool {
+	return t.abort(newError(KindAbort, CodeCancelled, t.req.URL, errCanceled))
 }
 
 // Suspend pauses a running task: no traffic and no timeouts until Resume
@@ -251,12 +253,13 @@ func (t *Task) Resume() error {
 	return nil
 }
 
-// abort makes the task complete with err unless it already completes.
-func (t *Task) abort(err error) {
+// abort makes the task complete with err unless it already completes; it
+// reports whether it did.
+func (t *Task) abort(err error) bool {
 	t.mu.Lock()
 	if t.state == StateCompleted || t.state == StateCanceling {
 		t.mu.Unlock()
-		return
+		return false
 	}
 	t.state = StateCanceling
 	t.endErr = err
@@ -266,8 +269,8 @@ func (t *Task) abort(err error) {
 		t.mu.Unlock()
 	case t.owned:
 		if !t.s.c.workers.remove(t) {
-			t.mu.Unlock() // the driver sees the state
-			return
+			t.mu.Unlock() // the driver sees the state, or finish does
+			return true
 		}
 		t.mu.Unlock()
 		t.finish(err)
@@ -276,6 +279,7 @@ func (t *Task) abort(err error) {
 		t.mu.Unlock()
 		t.finish(err)
 	}
+	return true
 }
 
 // lifeEnded runs when the context the task was created with is done.
@@ -563,8 +567,16 @@ func (t *Task) finish(err error) {
 	if err != nil {
 		e = classify(err, nil, t.req.URL)
 	}
-	shutdown := e != nil && errors.Is(e.Err, errClosed)
 	t.mu.Lock()
+	if t.state == StateCanceling && e == nil {
+		// Cancelled while the last bytes arrived: the cancel wins.
+		e = classify(t.endErr, nil, t.req.URL)
+		if body != nil {
+			defer body.Release()
+			body = nil
+		}
+	}
+	shutdown := e != nil && errors.Is(e.Err, errClosed)
 	t.state = StateCompleted
 	t.snap.State = StateCompleted
 	t.snap.Completed = time.Now()

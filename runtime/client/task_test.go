@@ -310,8 +310,9 @@ func TestTaskCancel(t *testing.T) {
 		if c.Spooled() == 0 {
 			t.Fatalf("%s: nothing spooled mid-transfer", kind)
 		}
-		tk.Cancel()
-		tk.Cancel()
+		if !tk.Cancel() || tk.Cancel() {
+			t.Fatalf("%s: the first Cancel must win, the second not", kind)
+		}
 		snap, _ := tk.Wait(testCtx(t))
 		if snap.Success || snap.ErrorCode != CodeCancelled || snap.ErrorKind != KindAbort || snap.State != StateCompleted {
 			t.Fatalf("%s: %+v", kind, snap)
