@@ -502,3 +502,35 @@ func TestSweep(t *testing.T) {
 		t.Fatalf("idle session not swept: %d open", c.Sessions())
 	}
 }
+
+// Another process polling a running background task sees its progress.
+func TestBackgroundProgressRecord(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "2000")
+		w.Write(payload(1000))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	store := NewMemStore()
+	p1 := newClient(t, Config{Store: store})
+	p2 := newClient(t, Config{Store: store})
+	s := newSession(t, p1, SessionConfig{Kind: Background})
+	tk, err := s.NewTask(context.Background(), DownloadTask, &Request{URL: srv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap TaskSnapshot
+	waitFor(t, "a progress record", func() bool {
+		snap, _ = p2.TaskSnapshot(testCtx(t), s.Identifier(), tk.ID())
+		return snap.BytesWritten > 0
+	})
+	if snap.State != StateRunning || snap.BytesExpectedToWrite != 2000 || snap.StatusCode != 200 {
+		t.Fatalf("progress record %+v", snap)
+	}
+	tk.Cancel()
+	tk.Wait(testCtx(t))
+	if snap, _ = p2.TaskSnapshot(testCtx(t), s.Identifier(), tk.ID()); snap.ErrorCode != CodeCancelled {
+		t.Fatalf("final record %+v", snap)
+	}
+}

@@ -130,6 +130,7 @@ type Task struct {
 	sendLast   time.Time  // under emitMu
 	recvLast   time.Time  // driver only
 	recvSince  int64      // driver only
+	persisted  time.Time  // driver only: last progress record written
 
 	mu        sync.Mutex
 	state     TaskState
@@ -549,7 +550,16 @@ func (t *Task) received(n int64) {
 	ev := Event{Type: EventReceiveProgress, BytesWritten: t.recvSince, TotalBytesWritten: total, TotalBytesExpectedToWrite: expected}
 	t.recvSince = 0
 	t.emit(ev)
+	if t.s.cfg.Kind == Background && now.Sub(t.persisted) >= progressPersistInterval {
+		// Other processes poll the record: keep its counters roughly current.
+		t.persisted = now
+		t.persist()
+	}
 }
+
+// progressPersistInterval is how often a running background task's record
+// is rewritten with its counters.
+const progressPersistInterval = time.Second
 
 // finish completes the task with err (nil: success); the caller owns it.
 func (t *Task) finish(err error) {
