@@ -136,9 +136,10 @@ func (c *Client) Shutdown(ctx context.Context) error {
 // Sweep drops what has outlived its time at now: completed tasks older
 // than the retention time (their bodies and files removed), idle default
 // and background sessions (invalidated; background records stay in the
-// store until they expire there), and files in the spool folder that no
-// task refers to and that are older than the retention time (left by an
-// earlier process). The server calls it periodically.
+// store until they expire there), files in the spool folder that no task
+// refers to and that are older than the retention time (left by an
+// earlier process), and expired store records when the Store is a
+// StoreSweeper. The server calls it periodically.
 func (c *Client) Sweep(now time.Time) {
 	c.mu.Lock()
 	sessions := make([]*Session, 0, len(c.all))
@@ -151,6 +152,9 @@ func (c *Client) Sweep(now time.Time) {
 		s.sweep(now, used)
 	}
 	c.sweepSpool(now, used)
+	if sw, ok := c.cfg.Store.(StoreSweeper); ok {
+		sw.Sweep(now)
+	}
 }
 
 // sessionID returns a random session identifier.

@@ -90,6 +90,8 @@ type Event struct {
 // A Handler receives events. Handlers are called on the goroutine that
 // drives the task, in order per task: a handler must not block (a facade
 // queues the event onto its VM's loop and returns). Events of different
-// tasks may be delivered concurrently. The Header and Result an event
-// carries must not be modified.
+// tasks may be delivered concurrently. A handler may call any method of
+// the package except waiting for its own task (Task.Wait, Task.Done, and
+// Session.Wait while the task is unfinished), which would deadlock. The
+// Header and Result an event carries must not be modified.
 type Handler func(Event)

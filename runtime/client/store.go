@@ -51,6 +51,16 @@ type Store interface {
 	ListTasks(ctx context.Context, session string) ([]int64, error)
 }
 
+// A StoreSweeper is a Store that deletes expired records when asked;
+// Client.Sweep calls it. Stores with their own expiry (Redis TTLs) need
+// not implement it.
+type StoreSweeper interface {
+	// Sweep deletes the records expired at now and returns how many.
+	Sweep(now time.Time) int
+}
+
+var _ StoreSweeper = (*MemStore)(nil)
+
 // MemStore is a Store in memory: background sessions survive neither a
 // restart nor reach another process. It is the default Store.
 type MemStore struct {

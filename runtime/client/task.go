@@ -668,6 +668,7 @@ func (t *Task) persist() {
 	t.s.persistTask(&snap)
 }
 
+// String names the task ("task <session>/<id>").
 func (t *Task) String() string {
 	return fmt.Sprintf("task %s/%d", t.s.cfg.Identifier, t.id)
 }
