@@ -129,6 +129,9 @@ func newVM(h *host) (*VM, error) {
 	}
 	vm.installConsole()
 	vm.installTimers()
+	if err := vm.guardSymbolFor(); err != nil {
+		return nil, fmt.Errorf("guarding Symbol.for: %w", err)
+	}
 	for _, m := range h.globals {
 		v, err := vm.native(m, false)
 		if err != nil {
