@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -55,7 +56,8 @@ function visit(path, v, holder, mayCall, depth) {
 function drain() {
 	for (; head < queue.length; head++) {
 		var e = queue[head], o = e.o, p = e.path;
-		t.see(p, o, isFrozen(o), stateOf(o));
+		var nd = typeof o === "function" ? getDesc(o, "name") : undefined;
+		t.see(p, o, isFrozen(o), stateOf(o), nd && typeof nd.value === "string" ? nd.value : "");
 		visit(p + ".__proto__", getProto(o), o, e.mayCall, e.depth);
 		var keys = ownKeys(o);
 		for (var i = 0; i < keys.length; i++) {
@@ -104,10 +106,15 @@ names.forEach(function (n) {
 t.done();
 `
 
+// goSymbolName matches the names goja gives Go-backed functions (their Go
+// symbol), which scripts must never see.
+var goSymbolName = regexp.MustCompile(`[/(]|\.func\d|-fm$`)
+
 type seenObject struct {
 	path   string
 	frozen bool
 	state  string // mutable internal state freezing does not cover ("Map", "Date", ...)
+	name   string // a function's name
 }
 
 // walker is the Go side of walkJS: it records what one run reaches.
@@ -141,7 +148,7 @@ func (w *walker) module(names, standard []string) runtime.Module {
 			if !ok {
 				panic(rt.NewTypeError("see: not an object"))
 			}
-			r := seenObject{path: c.Argument(0).String(), frozen: c.Argument(2).ToBoolean(), state: c.Argument(3).String()}
+			r := seenObject{path: c.Argument(0).String(), frozen: c.Argument(2).ToBoolean(), state: c.Argument(3).String(), name: c.Argument(4).String()}
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			w.cur[obj] = r
@@ -231,8 +238,9 @@ func (e *sharedErr) Error() string { return e.Detail }
 
 // TestWalkFindsLeaks proves the walk finds each kind of leak: a module
 // function that returns one unfrozen object per VM (createSession() did), a
-// frozen object with mutable internal state, a global of that kind, and a
-// shared Go value thrown to scripts.
+// frozen object with mutable internal state, a global of that kind, a
+// shared Go value thrown to scripts, and a function named after its Go
+// symbol.
 func TestWalkFindsLeaks(t *testing.T) {
 	shared := &sharedErr{Detail: "shared"}
 	leaky := runtime.Module{Name: "test:leaky", Load: func(vm *runtime.VM) (goja.Value, error) {
@@ -246,6 +254,10 @@ func TestWalkFindsLeaks(t *testing.T) {
 		_ = o.Set("cached", func(goja.FunctionCall) goja.Value { return cached })
 		_ = o.Set("registry", m)
 		_ = o.Set("fail", func(goja.FunctionCall) goja.Value { panic(rt.NewGoError(shared)) })
+		// Made per call, never frozen: keeps the name goja gives it.
+		_ = o.Set("unnamed", func(goja.FunctionCall) goja.Value {
+			return rt.ToValue(func(goja.FunctionCall) goja.Value { return goja.Undefined() })
+		})
 		return o, nil
 	}}
 	leakyGlobal := runtime.Module{Global: "leakyGlobal", Load: func(vm *runtime.VM) (goja.Value, error) {
@@ -261,6 +273,7 @@ func TestWalkFindsLeaks(t *testing.T) {
 		"globalThis.__proto__.leakyGlobal() in run 2",
 		`require("test:leaky").fail()<threw>.value in run 2`,
 		"the same Go value",
+		`require("test:leaky").unnamed() in run 1 (http, modules in reverse: false): a function named after its Go symbol (github.com/dirigo/dirigo/modules_test.TestWalkFindsLeaks.`,
 	} {
 		if !strings.Contains(leaks, want) {
 			t.Errorf("the walk missed %q; it found:\n%s", want, leaks)
@@ -327,6 +340,15 @@ func walkRuns(t *testing.T, mods []runtime.Module, n int) []string {
 		}
 	}
 	var leaks []string
+	named := map[string]bool{} // paths already reported
+	for i, run := range runs {
+		for _, r := range run {
+			if goSymbolName.MatchString(r.name) && !named[r.path] {
+				named[r.path] = true
+				leaks = append(leaks, fmt.Sprintf("%s in %s: a function named after its Go symbol (%s)", r.path, labels[i], r.name))
+			}
+		}
+	}
 	for i := 1; i < len(runs); i++ {
 		for obj, r := range runs[i] {
 			for j := 0; j < i; j++ {

@@ -169,7 +169,10 @@ func (vm *VM) requireFunc(dir string) goja.Value {
 			panic(obj)
 		}
 		return v
-	})
+	}).(*goja.Object)
+	if err := nameFunc(vm.rt, f, "require", 1); err != nil {
+		panic(err)
+	}
 	if _, err := vm.harden(goja.Undefined(), f); err != nil {
 		panic(err)
 	}

@@ -73,12 +73,3 @@ func (k *symbolKeys) add(vm *VM, key string) {
 	logger.LogAttrs(context.Background(), slog.LevelWarn, "Symbol.for registry over its limit; the VM is replaced after this run",
 		slog.Int("keys", len(k.seen)), slog.Int("bytes", k.bytes))
 }
-
-// nameFunc gives a Go-backed function the name and length scripts see
-// (goja names it after the Go symbol: "github.com/…/runtime.(*VM).f.func1").
-func nameFunc(rt *goja.Runtime, f *goja.Object, name string, length int) error {
-	if err := f.DefineDataProperty("name", rt.ToValue(name), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
-		return err
-	}
-	return f.DefineDataProperty("length", rt.ToValue(length), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
-}
