@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http/cookiejar"
 	"strings"
@@ -69,5 +70,39 @@ require("http/response").print(String(s.getAttribute("x")) + "," + String(s.getA
 	}
 	if v := bob("/victim"); v != "mine,true,true" {
 		t.Fatalf("after the hook, Bob's session reads %q", v)
+	}
+}
+
+// TestLimitErrorsQuoteNamesShort: a limit error names the attribute by its
+// first bytes, not the 2 MB name a script passed.
+func TestLimitErrorsQuoteNamesShort(t *testing.T) {
+	s := moduletest.New(t, map[string]string{
+		"limits.js": `
+var s = require("http/session"), name = "n".repeat(2 << 20), r = [];
+try { s.setAttribute(name, "x".repeat(70000)); } catch (e) { r.push(e.message); }
+try { s.setAttribute(name, 1); } catch (e) { r.push(e.message); }
+try { s.setAttribute(name, function () {}); } catch (e) { r.push(e.message); }
+try { createSession().setAttribute(name, Symbol("s")); } catch (e) { r.push(e.message); }
+require("http/response").print(JSON.stringify(r));`,
+		"uncaught.js": `require("http/session").setAttribute("n".repeat(2 << 20), 1);`,
+	}, moduletest.Options{})
+	_, body := s.Get(t, "/limits")
+	var msgs []string
+	if err := json.Unmarshal([]byte(body), &msgs); err != nil || len(msgs) != 4 {
+		t.Fatalf("body %.300s", body)
+	}
+	short := `"` + strings.Repeat("n", 64) + `"… (2097152 bytes)`
+	for _, m := range msgs {
+		if len(m) > 300 || !strings.Contains(m, short) {
+			t.Errorf("message of %d bytes: %.300s", len(m), m)
+		}
+	}
+	if resp, _ := s.Get(t, "/uncaught"); resp.StatusCode != 500 {
+		t.Fatalf("uncaught: %d", resp.StatusCode)
+	}
+	for _, line := range strings.Split(s.Logs(), "\n") {
+		if len(line) > 2000 {
+			t.Errorf("a log line of %d bytes: %.300s", len(line), line)
+		}
 	}
 }

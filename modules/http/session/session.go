@@ -193,7 +193,7 @@ func addMethods(vm *runtime.VM, o *goja.Object, f dirigible.Flavor) {
 		}
 		b, err := encode(vm, v)
 		if err != nil {
-			panic(rt.NewTypeError("setAttribute(" + strconv.Quote(name) + "): " + err.Error()))
+			panic(rt.NewTypeError("setAttribute(" + sessions.Quote(name) + "): " + err.Error()))
 		}
 		check(vm, s.Set(name, b))
 		return undef
