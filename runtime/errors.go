@@ -144,3 +144,14 @@ func (vm *VM) panicError(c *Call, file string, r any) *ScriptError {
 	se.setStack(vm.rt.CaptureCallStack(0, nil))
 	return se
 }
+
+// NewError returns an error object to throw into the script for the Go
+// error err: an Error (its name is "Error", as Node's and Dirigible's
+// errors; goja would call it "GoError") with err's text as its message. The
+// server still sees err itself: errors.Is and errors.As work on the failure
+// of a script that does not catch it.
+func (vm *VM) NewError(err error) *goja.Object {
+	e := vm.rt.NewGoError(err)
+	_ = e.DefineDataProperty("name", vm.rt.ToValue("Error"), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	return e
+}

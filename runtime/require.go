@@ -162,7 +162,7 @@ func (vm *VM) requireFunc(dir string) goja.Value {
 			if errors.As(err, &ex) || isUncatchable(err) {
 				panic(err)
 			}
-			obj := vm.rt.NewGoError(err)
+			obj := vm.NewError(err)
 			if errors.Is(err, errModuleNotFound) {
 				_ = obj.Set("code", "MODULE_NOT_FOUND")
 			}

@@ -14,7 +14,7 @@ import (
 )
 
 // goInternals are what scripts, responses and script stacks must never show.
-var goInternals = []string{"github.com/", "(*VM)", ".func1", "goroutine ", ".go:", "runtime."}
+var goInternals = []string{"github.com/", "(*VM)", ".func1", "goroutine ", ".go:", "runtime.", "GoError"}
 
 func showsGo(s string) string {
 	for _, g := range goInternals {
@@ -36,7 +36,7 @@ var r = [String(require), String(console.log), String(setTimeout), String(clearT
 	Object.getOwnPropertyDescriptor(request.jsession, "id").get.name,
 	Object.getOwnPropertyDescriptor(Object.getPrototypeOf(globalThis), "globalThis").get.name,
 	request.getInputStream().read.name, require.length];
-try { require("no/such/module"); } catch (e) { r.push(e.stack); }
+try { require("no/such/module"); } catch (e) { r.push(e.name + " " + (e instanceof Error) + " " + e.code + " " + e.stack); }
 try { [1].map(function () { response.sendError(); }); } catch (e) { r.push(e.stack); }
 [1].forEach(function () { console.trace("traced"); });
 response.print(r.join("\n"));`,
@@ -65,7 +65,7 @@ console.log([String(process.exit), Object.getOwnPropertyDescriptor(process, "exi
 	if g := showsGo(stacks); g != "" {
 		t.Errorf("a stack shows %q:\n%s", g, stacks)
 	}
-	for _, w := range []string{"at require (native)", "at sendError (native)", "at map (native)", "names.js:"} {
+	for _, w := range []string{"Error true MODULE_NOT_FOUND Error: Cannot find module 'no/such/module'", "Error: sendError:", "at require (native)", "at sendError (native)", "at map (native)", "names.js:"} {
 		if !strings.Contains(stacks, w) {
 			t.Errorf("stacks lack %q:\n%s", w, stacks)
 		}

@@ -44,7 +44,7 @@ var (
 // Throw throws err into the script as an Error whose message is err's text;
 // the server sees err itself (errors.Is works on the script failure).
 func Throw(vm *runtime.VM, err error) {
-	panic(vm.Runtime().NewGoError(err))
+	panic(vm.NewError(err))
 }
 
 // Set binds fn as the method name of obj, a function named name (goja would
