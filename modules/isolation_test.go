@@ -339,6 +339,9 @@ func walkRuns(t *testing.T, mods []runtime.Module, n int) []string {
 			t.Errorf("module %q was not walked", n)
 		}
 	}
+	for i, run := range runs {
+		t.Logf("%s: %d objects", labels[i], len(run))
+	}
 	var leaks []string
 	named := map[string]bool{} // paths already reported
 	for i, run := range runs {
