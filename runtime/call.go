@@ -7,12 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/dirigo/dirigo/runtime/sessions"
@@ -179,7 +177,9 @@ func (c *Call) File() string {
 
 // Form returns the request parameters: the query string's, then those of an
 // application/x-www-form-urlencoded or multipart/form-data body (fields
-// only), like a servlet container. It is parsed once.
+// only), like a servlet container. It is parsed once. A source over the
+// limits (10 000 parameters, 1000 parts) or a malformed multipart body
+// gives no parameters, and a warning in the log.
 func (c *Call) Form() (url.Values, error) {
 	if c.req == nil {
 		return nil, nil
@@ -187,10 +187,11 @@ func (c *Call) Form() (url.Values, error) {
 	if c.form != nil {
 		return c.form, nil
 	}
-	form, err := url.ParseQuery(c.req.URL.RawQuery)
-	if err != nil && form == nil {
-		form = url.Values{}
+	form, err := parseParams(c.req.URL.RawQuery)
+	if err != nil {
+		c.Logger().Warn("ignoring the query string's parameters", "error", err)
 	}
+	var more url.Values
 	ct, params, _ := mime.ParseMediaType(c.req.Header.Get("Content-Type"))
 	switch {
 	case ct == "application/x-www-form-urlencoded":
@@ -198,22 +199,20 @@ func (c *Call) Form() (url.Values, error) {
 		if err != nil {
 			return nil, err
 		}
-		bf, _ := url.ParseQuery(string(body))
-		for k, vs := range bf {
-			form[k] = append(form[k], vs...)
+		if more, err = parseParams(string(body)); err != nil {
+			c.Logger().Warn("ignoring the form body's parameters", "error", err)
 		}
 	case ct == "multipart/form-data" && params["boundary"] != "":
 		body, err := c.Body()
 		if err != nil {
 			return nil, err
 		}
-		mr := multipart.NewReader(strings.NewReader(string(body)), params["boundary"])
-		if mf, err := mr.ReadForm(c.maxBody); err == nil {
-			for k, vs := range mf.Value {
-				form[k] = append(form[k], vs...)
-			}
-			_ = mf.RemoveAll()
+		if more, err = multipartFields(body, params["boundary"]); err != nil {
+			c.Logger().Warn("ignoring the form body's parameters", "error", err)
 		}
+	}
+	for k, vs := range more {
+		form[k] = append(form[k], vs...)
 	}
 	c.form = form
 	return form, nil

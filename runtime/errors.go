@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -95,22 +96,62 @@ func scriptError(err error, file string) *ScriptError {
 			}
 		}
 	}
+	out.setStack(stack)
+	return out
+}
+
+// setStack takes the position of e from the innermost frame that has a
+// source file, when e has none, and writes the frames as its Stack. The
+// frames are the script's: a Go-backed function still named after its Go
+// symbol shows as "native".
+func (e *ScriptError) setStack(stack []goja.StackFrame) {
 	var sb strings.Builder
 	located := false
 	for i := range stack {
 		f := &stack[i]
 		p := f.Position()
 		if !located && p.Filename != "" && p.Line > 0 {
-			out.File, out.Line, out.Column = p.Filename, p.Line, p.Column
+			e.File, e.Line, e.Column = p.Filename, p.Line, p.Column
 			located = true
 		}
+		name := f.FuncName()
 		sb.WriteString("    at ")
 		if p.Filename != "" {
-			fmt.Fprintf(&sb, "%s (%s:%d:%d)\n", f.FuncName(), p.Filename, p.Line, p.Column)
+			fmt.Fprintf(&sb, "%s (%s:%d:%d)\n", name, p.Filename, p.Line, p.Column)
 		} else {
-			fmt.Fprintf(&sb, "%s (native)\n", f.FuncName())
+			if goSymbolName.MatchString(name) {
+				name = "native"
+			}
+			fmt.Fprintf(&sb, "%s (native)\n", name)
 		}
 	}
-	out.Stack = sb.String()
-	return out
+	e.Stack = sb.String()
+}
+
+// panicError is the failure of a run in which Go code called by the script
+// panicked with r. It is called by the deferred recover of the run, so the
+// Go stack still shows where the panic happened: that trace is logged here,
+// as go_stack, for whoever fixes the module; the error itself carries the
+// script's frames only, like every script stack.
+func (vm *VM) panicError(c *Call, file string, r any) *ScriptError {
+	msg := fmt.Sprintf("panic: %v", r)
+	logger := vm.h.logger
+	if c != nil {
+		logger = c.Logger()
+	}
+	logger.Error("panic in native code", "panic", fmt.Sprint(r), "go_stack", string(debug.Stack()))
+	se := &ScriptError{File: file, Message: msg, Err: ErrPanic}
+	se.setStack(vm.rt.CaptureCallStack(0, nil))
+	return se
+}
+
+// NewError returns an error object to throw into the script for the Go
+// error err: an Error (its name is "Error", as Node's and Dirigible's
+// errors; goja would call it "GoError") with err's text as its message. The
+// server still sees err itself: errors.Is and errors.As work on the failure
+// of a script that does not catch it.
+func (vm *VM) NewError(err error) *goja.Object {
+	e := vm.rt.NewGoError(err)
+	_ = e.DefineDataProperty("name", vm.rt.ToValue("Error"), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	return e
 }

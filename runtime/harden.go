@@ -38,6 +38,16 @@ const hardenJS = `(function () {
 	});
 	tame(Promise.prototype, "constructor");
 
+	// goja names a Go-backed function after its Go symbol ("github.com/…/
+	// runtime.(*VM).installTimers.func1"), which String(fn) and stacks would
+	// show: harden names it after the property that holds it instead.
+	var goName = /[\/(]|\.func\d|-fm$/;
+	function rename(f, key, prefix) {
+		if (typeof f === "function" && typeof key === "string" && !isFrozen(f) && goName.test(f.name)) {
+			defProp(f, "name", { value: prefix + key });
+		}
+	}
+
 	// An object is frozen only by harden, which freezes everything it reaches,
 	// so a frozen object needs no second visit (and no set of visited objects
 	// has to live as long as the VM).
@@ -52,8 +62,15 @@ const hardenJS = `(function () {
 			var keys = ownKeys(o);
 			for (var i = 0; i < keys.length; i++) {
 				var d = getDesc(o, keys[i]);
-				if ("value" in d) todo.push(d.value);
-				else { todo.push(d.get); todo.push(d.set); }
+				if ("value" in d) {
+					rename(d.value, keys[i], "");
+					todo.push(d.value);
+				} else {
+					rename(d.get, keys[i], "get ");
+					rename(d.set, keys[i], "set ");
+					todo.push(d.get);
+					todo.push(d.set);
+				}
 			}
 		}
 		return root;

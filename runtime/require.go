@@ -162,14 +162,17 @@ func (vm *VM) requireFunc(dir string) goja.Value {
 			if errors.As(err, &ex) || isUncatchable(err) {
 				panic(err)
 			}
-			obj := vm.rt.NewGoError(err)
+			obj := vm.NewError(err)
 			if errors.Is(err, errModuleNotFound) {
 				_ = obj.Set("code", "MODULE_NOT_FOUND")
 			}
 			panic(obj)
 		}
 		return v
-	})
+	}).(*goja.Object)
+	if err := nameFunc(vm.rt, f, "require", 1); err != nil {
+		panic(err)
+	}
 	if _, err := vm.harden(goja.Undefined(), f); err != nil {
 		panic(err)
 	}

@@ -362,5 +362,6 @@ func (vm *VM) installProcess(g *goja.Object, c *Call) {
 			return goja.Undefined()
 		}),
 		goja.FLAG_FALSE, goja.FLAG_TRUE)
+	vm.nameNatives(p)
 	_ = g.Set("process", p)
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -129,6 +128,9 @@ func newVM(h *host) (*VM, error) {
 	}
 	vm.installConsole()
 	vm.installTimers()
+	if err := vm.guardSymbolFor(); err != nil {
+		return nil, fmt.Errorf("guarding Symbol.for: %w", err)
+	}
 	for _, m := range h.globals {
 		v, err := vm.native(m, false)
 		if err != nil {
@@ -274,7 +276,7 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 			if ue, ok := r.(error); ok && isUncatchable(ue) {
 				err = scriptError(ue, file)
 			} else {
-				err = &ScriptError{File: file, Message: fmt.Sprintf("panic: %v", r), Err: ErrPanic, Stack: string(debug.Stack())}
+				err = vm.panicError(c, file, r)
 			}
 		}
 		if deadline != 0 && !vm.deadline.CompareAndSwap(deadline, 0) {

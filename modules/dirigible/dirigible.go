@@ -4,6 +4,7 @@ package dirigible
 
 import (
 	"errors"
+	"unicode/utf16"
 
 	"github.com/dop251/goja"
 
@@ -43,12 +44,19 @@ var (
 // Throw throws err into the script as an Error whose message is err's text;
 // the server sees err itself (errors.Is works on the script failure).
 func Throw(vm *runtime.VM, err error) {
-	panic(vm.Runtime().NewGoError(err))
+	panic(vm.NewError(err))
 }
 
-// Set binds fn as the method name of obj.
+// Set binds fn as the method name of obj, a function named name (goja would
+// name it after its Go symbol).
 func Set(obj *goja.Object, name string, fn func(goja.FunctionCall) goja.Value) {
 	if err := obj.Set(name, fn); err != nil {
 		panic(err)
+	}
+	if f, ok := obj.Get(name).(*goja.Object); ok {
+		n := goja.StringFromUTF16(utf16.Encode([]rune(name)))
+		if err := f.DefineDataProperty("name", n, goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
+			panic(err)
+		}
 	}
 }

@@ -231,7 +231,7 @@ func (s *Session) Set(name string, value []byte) error {
 	}
 	cfg := &s.m.cfg
 	if len(value) > cfg.MaxValueBytes {
-		return fmt.Errorf("%w: the value of %q is %d bytes, more than the %d allowed", ErrLimit, name, len(value), cfg.MaxValueBytes)
+		return fmt.Errorf("%w: the value of %s is %d bytes, more than the %d allowed", ErrLimit, Quote(name), len(value), cfg.MaxValueBytes)
 	}
 	if err := s.materialize(); err != nil {
 		return err
@@ -246,7 +246,7 @@ func (s *Session) Set(name string, value []byte) error {
 		}
 	}
 	if size > cfg.MaxSessionBytes {
-		return fmt.Errorf("%w: setting %q would make the session %d bytes, more than the %d allowed", ErrLimit, name, size, cfg.MaxSessionBytes)
+		return fmt.Errorf("%w: setting %s would make the session %d bytes, more than the %d allowed", ErrLimit, Quote(name), size, cfg.MaxSessionBytes)
 	}
 	seq := old.Seq
 	if !had {

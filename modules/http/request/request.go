@@ -372,6 +372,10 @@ func signedBytes(rt *goja.Runtime, b []byte) goja.Value {
 	return rt.NewArray(vals...)
 }
 
+// maxQueryParams bounds getQueryParametersMap like the other parameter
+// functions (runtime.Call.Form): a query of more parts gives none.
+const maxQueryParams = 10000
+
 // queryMap is Dirigible's getQueryParametersMap: decodeURI of the whole
 // query, split on "&" (the first "amp;" of each part dropped), values trimmed, true for a
 // key without "=", repeated keys collected in an array.
@@ -379,6 +383,12 @@ func queryMap(vm *runtime.VM, raw string) goja.Value {
 	rt := vm.Runtime()
 	out := rt.NewObject()
 	if raw == "" {
+		return out
+	}
+	if strings.Count(raw, "&") >= maxQueryParams {
+		if c := vm.Call(); c != nil {
+			c.Logger().Warn("ignoring the query string's parameters", "error", "more than 10000 parameters")
+		}
 		return out
 	}
 	decode, _ := goja.AssertFunction(vm.Intrinsic("decodeURI"))

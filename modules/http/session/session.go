@@ -25,12 +25,24 @@ func Module(name string, f dirigible.Flavor) runtime.Module {
 }
 
 // CreateSession is PROIV's global createSession(): it makes sure the request
-// has a session (nothing happens when it has one) and returns request.jsession.
+// has a session (nothing happens when it has one) and returns the session
+// object, request.jsession's twin. That object is made once per VM and
+// reaches the request in progress through the VM, so it is frozen: what one
+// request put on it (a property, a replaced method) would reach every later
+// request on the VM.
 var CreateSession = runtime.Module{Global: "createSession", Load: func(vm *runtime.VM) (goja.Value, error) {
-	js := NewJSession(vm)
+	var js *goja.Object
 	return vm.Runtime().ToValue(func(goja.FunctionCall) goja.Value {
 		if s := handle(vm); s != nil {
 			check(vm, s.Create())
+		}
+		if js == nil {
+			// Made on first use: globals load before the VM can freeze.
+			o := NewJSession(vm)
+			if err := vm.Harden(o); err != nil {
+				panic(err)
+			}
+			js = o
 		}
 		return js
 	}), nil
@@ -181,7 +193,7 @@ func addMethods(vm *runtime.VM, o *goja.Object, f dirigible.Flavor) {
 		}
 		b, err := encode(vm, v)
 		if err != nil {
-			panic(rt.NewTypeError("setAttribute(" + strconv.Quote(name) + "): " + err.Error()))
+			panic(rt.NewTypeError("setAttribute(" + sessions.Quote(name) + "): " + err.Error()))
 		}
 		check(vm, s.Set(name, b))
 		return undef
@@ -205,7 +217,9 @@ func addMethods(vm *runtime.VM, o *goja.Object, f dirigible.Flavor) {
 
 // NewJSession builds PROIV's request.jsession: the session methods plus the
 // read-only properties id, creationTime (milliseconds), isNew and
-// DisplayType ("web" over HTTP, "batch" outside it).
+// DisplayType ("web" over HTTP, "batch" outside it). It is made once per VM
+// and must be frozen before a script sees it (module exports are frozen by
+// the VM; anything else with VM.Harden).
 func NewJSession(vm *runtime.VM) *goja.Object {
 	rt := vm.Runtime()
 	o := rt.NewObject()
