@@ -177,15 +177,16 @@ func (s *Store) holder(key string) (*heldLock, error) {
 	return h, nil
 }
 
-// renew extends the lease of h and schedules the next renewal; see Lock.
+// renew extends the lease of h and schedules the next renewal, until h is
+// released or its lease is lost; see Lock.
 func (s *Store) renew(h *heldLock) {
 	select {
 	case <-s.closing:
 		return
 	default:
 	}
-	if h.done.Load() {
-		return
+	if h.done.Load() || h.until.Load() == 0 {
+		return // released, or lost: a holder that cannot write keeps nobody out
 	}
 	sent := s.clock()
 	ctx, cancel := context.WithTimeout(context.Background(), s.renewEvery)
