@@ -185,6 +185,14 @@ func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route
 	if err != nil {
 		return s.fail(w, r, nil, route.File, err)
 	}
+	// At most a few requests of one session hold VMs; the others wait here.
+	adm, err := s.cfg.Sessions.Admit(r, s.cfg.QueueTimeout)
+	if err != nil {
+		s.log.Warn("too many requests of one session", "path", r.URL.Path, "error", err)
+		w.Header().Set("Retry-After", "1")
+		return http.StatusServiceUnavailable, plainError(w, http.StatusServiceUnavailable)
+	}
+	defer adm.Release()
 	vm, err := s.pool.get(r.Context())
 	if err != nil {
 		s.log.Warn("no VM free", "path", r.URL.Path, "error", err)

@@ -35,6 +35,7 @@ type flags struct {
 	tlsKey          string
 	redisPassword   string
 	redisPrefix     string
+	sessionParallel int
 }
 
 func newFlags(out io.Writer) *flags {
@@ -62,6 +63,7 @@ func newFlags(out io.Writer) *flags {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
 	fs.StringVar(&f.redisPassword, "redis-password", "", "Redis password, when not in the --sessions URL")
 	fs.StringVar(&f.redisPrefix, "redis-prefix", "dirigo:session:", "prefix of the Redis keys of sessions (timeouts and pool: URL parameters such as ?read_timeout=1s&pool_size=20&max_retries=2)")
+	fs.IntVar(&f.sessionParallel, "session-parallel", 2, "most requests of one session that run at once; the others wait for their turn without a VM (up to --queue-timeout, then 503)")
 	return f
 }
 

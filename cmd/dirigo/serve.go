@@ -45,6 +45,7 @@ func serve(ctx context.Context, f *flags, stderr io.Writer) error {
 		Lifetime:    orNone(f.sessionLifetime),
 		Keys:        keys,
 		Logger:      logger,
+		MaxParallel: f.sessionParallel,
 	})
 	if err != nil {
 		return err

@@ -10,6 +10,9 @@
 //		...
 //	}
 //
+// Kill and Restart simulate an outage, Pause and Resume a stall (SIGSTOP,
+// SIGCONT).
+//
 // When redis-server is not on PATH, Start skips the test, unless the
 // environment variable CI is "true": then the test fails, so a CI machine
 // without Redis cannot pass by skipping every Redis test.

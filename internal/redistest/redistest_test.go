@@ -2,6 +2,7 @@ package redistest_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/dirigo/dirigo/internal/redistest"
 )
@@ -23,4 +24,21 @@ func TestKillRestart(t *testing.T) {
 	if err := s.Ping(); err != nil {
 		t.Fatalf("PING after Restart: %v", err)
 	}
+}
+
+func TestPauseResume(t *testing.T) {
+	s := redistest.Start(t)
+	s.Pause()
+	if err := s.Ping(); err == nil {
+		t.Fatal("PING answered while paused")
+	}
+	s.Resume()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Ping() != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("no PING answer 10s after Resume")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.Pause() // left paused: the cleanup still stops it
 }

@@ -13,6 +13,10 @@
 // only reads creates nothing. Idle and absolute expiry are enforced by the
 // manager and the stores.
 //
+// Before a request gets the resources of a run, [Manager.Admit] bounds the
+// requests of one session that run at once (Config.MaxParallel), so the
+// requests queued behind a session's lock cannot take every VM.
+//
 // Stores live in subpackages (memstore, boltstore, redisstore); storetest is
 // the conformance suite they all run.
 package sessions

@@ -24,6 +24,7 @@ const (
 	DefaultIdleTimeout     = 30 * time.Minute
 	DefaultLifetime        = 24 * time.Hour
 	DefaultLockTimeout     = 10 * time.Second
+	DefaultMaxParallel     = 2
 	DefaultSweepInterval   = time.Minute
 	DefaultMaxValueBytes   = 64 << 10
 	DefaultMaxSessionBytes = 1 << 20
@@ -52,6 +53,11 @@ type Config struct {
 	// LockTimeout bounds how long a request waits for another request of the
 	// same session before ErrBusy (default 10s).
 	LockTimeout time.Duration
+	// MaxParallel bounds the requests of one session that Admit lets run at
+	// once (default 2): one works on the session while the next waits for it
+	// ready to go. The session's other requests wait in Admit, holding
+	// nothing, so one client cannot take every VM of the server.
+	MaxParallel int
 	// TouchInterval is how stale the last-access time of a session may get
 	// before a read-only request writes it (default: a tenth of the idle
 	// timeout, at most a minute).
@@ -84,7 +90,8 @@ type Manager struct {
 	locker Locker
 	cfg    Config
 	codecs []*securecookie.SecureCookie
-	locks  lockTable
+	locks  lockTable // one holder per session key: the session lock
+	admits lockTable // Config.MaxParallel holders per session key: Admit
 	now    func() time.Time
 	log    *slog.Logger
 
@@ -123,6 +130,9 @@ func NewManager(store Store, cfg Config) (*Manager, error) {
 	if cfg.LockTimeout <= 0 {
 		cfg.LockTimeout = DefaultLockTimeout
 	}
+	if cfg.MaxParallel <= 0 {
+		cfg.MaxParallel = DefaultMaxParallel
+	}
 	if cfg.TouchInterval <= 0 {
 		cfg.TouchInterval = time.Minute
 		if cfg.IdleTimeout > 0 && cfg.IdleTimeout/10 < cfg.TouchInterval {
@@ -149,7 +159,8 @@ func NewManager(store Store, cfg Config) (*Manager, error) {
 	}
 	m := &Manager{store: store, cfg: cfg, now: cfg.Now, log: cfg.Logger, stop: make(chan struct{})}
 	m.locker, _ = store.(Locker)
-	m.locks.init()
+	m.locks.init(1)
+	m.admits.init(cfg.MaxParallel)
 	for i, k := range cfg.Keys {
 		if n := len(k.Hash); n < 32 {
 			return nil, fmt.Errorf("sessions: key %d: signing key is %d bytes, want at least 32", i+1, n)
@@ -394,9 +405,11 @@ func (m *Manager) lock(ctx context.Context, key string) (heldLock, func(), error
 	return held, sunlock, nil
 }
 
-// lockTable holds one lock per session key in use, in shards.
+// lockTable holds a semaphore (of n holders) per session key in use, in
+// shards; a key's entry lives only while a request holds or waits for it.
 type lockTable struct {
 	shards [64]lockShard
+	n      int
 }
 
 type lockShard struct {
@@ -410,7 +423,8 @@ type keyLock struct {
 	refs int
 }
 
-func (t *lockTable) init() {
+func (t *lockTable) init(n int) {
+	t.n = n
 	for i := range t.shards {
 		t.shards[i].m = map[string]*keyLock{}
 	}
@@ -433,7 +447,7 @@ func (t *lockTable) acquire(key string) (*lockShard, *keyLock) {
 		if n := len(s.free); n > 0 {
 			l, s.free = s.free[n-1], s.free[:n-1]
 		} else {
-			l = &keyLock{sem: make(chan struct{}, 1)}
+			l = &keyLock{sem: make(chan struct{}, t.n)}
 		}
 		s.m[key] = l
 	}
@@ -470,7 +484,7 @@ func (h *heldLock) release() {
 	}
 }
 
-// tryLock takes the lock of key if it is free.
+// tryLock takes a place in the lock of key if one is free.
 func (t *lockTable) tryLock(key string) (heldLock, bool) {
 	s, l := t.acquire(key)
 	select {
@@ -482,7 +496,7 @@ func (t *lockTable) tryLock(key string) (heldLock, bool) {
 	}
 }
 
-// lock waits for the lock of key until ctx is done (then ErrBusy).
+// lock waits for a place in the lock of key until ctx is done (then ErrBusy).
 func (t *lockTable) lock(ctx context.Context, key string) (heldLock, error) {
 	s, l := t.acquire(key)
 	select {

@@ -193,7 +193,7 @@ func TestLoadOrCreateKeysConcurrently(t *testing.T) {
 
 func TestLockTable(t *testing.T) {
 	var lt lockTable
-	lt.init()
+	lt.init(1)
 	held, err := lt.lock(context.Background(), "k")
 	if err != nil {
 		t.Fatal(err)

@@ -29,12 +29,22 @@ func TestRetriedWrites(t *testing.T) {
 		}
 	}
 	key, newKey := storetest.Key(), storetest.Key()
-	args := []any{ttl(m, m.Created), "create-token", 0, fieldToken, "create-token"}
+	args := []any{ttl(m, m.Created), "create-token", "", 0, fieldToken, "create-token"}
 	args = metaArgs(args, m)
-	args[2] = len(args) - 3
+	args[3] = len(args) - 4
 	twice("create", s.scripts.create, []string{s.hashKey(key)}, args)
-	twice("update", s.scripts.update, []string{s.hashKey(key)}, changeArgs(&sessions.Change{Meta: m}, ""))
-	twice("rotate", s.scripts.rotate, []string{s.hashKey(key), s.hashKey(newKey)}, changeArgs(&sessions.Change{Meta: m}, "rotate-token"))
+	twice("update", s.scripts.update, []string{s.hashKey(key), s.lockKey(key)}, changeArgs(&sessions.Change{Meta: m}, "", ""))
+	// Under a lock: the update that releases it finds its token in the
+	// hash when it runs again.
+	if err := s.client.Set(ctx, s.lockKey(key), "held-token", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	twice("update under the lock", s.scripts.update, []string{s.hashKey(key), s.lockKey(key)}, changeArgs(&sessions.Change{Meta: m}, "", "held-token"))
+	twice("update and unlock", s.scripts.updateUnlock, []string{s.hashKey(key), s.lockKey(key)}, changeArgs(&sessions.Change{Meta: m}, "held-token", "held-token"))
+	if n := s.client.Exists(ctx, s.lockKey(key)).Val(); n != 0 {
+		t.Fatal("the update and unlock left the lock")
+	}
+	twice("rotate", s.scripts.rotate, []string{s.hashKey(key), s.hashKey(newKey), s.lockKey(key)}, changeArgs(&sessions.Change{Meta: m}, "rotate-token", ""))
 	if _, err := s.Load(ctx, newKey); err != nil {
 		t.Fatalf("Load after the rotation: %v", err)
 	}
@@ -44,7 +54,7 @@ func TestRetriedWrites(t *testing.T) {
 		token string
 		want  bool
 	}{{"lock-token", true}, {"lock-token", true}, {"other", false}} {
-		got, err := s.scripts.lock.Run(ctx, s.client, []string{lk}, tc.token, 10000).Bool()
+		got, err := s.lockAndLoad(ctx, key, lk, tc.token)
 		if err != nil || got != tc.want {
 			t.Fatalf("lock script with %s = %v, %v; want %v", tc.token, got, err, tc.want)
 		}

@@ -10,11 +10,15 @@
 // session, and Rotate renames the hash only if the new key is free.
 //
 // The store is a sessions.Locker: Lock takes a lock key (Prefix + "lock:" +
-// key) with SET NX, a random token and a TTL (Config.LockTTL), so the
-// requests of one session are serialized across processes and a dead
-// holder's lock expires; unlock deletes the key only if it still holds the
-// token. Lock reads the session in the same round trip, so a request costs
-// three round trips: lock and read, write, unlock.
+// key) with SET NX, a random token and a short lease (Config.LockTTL, 2s),
+// so the requests of one session are serialized across processes. The
+// holder renews the lease while its request runs, so a lock outlives a
+// holder that died, or lost Redis, by at most the lease; a holder whose
+// lease ended writes nothing (every write under the lock checks its token
+// in the same script), so no update is lost and no session comes back.
+// unlock deletes the key only if it still holds the token. Lock reads the
+// session in the same round trip, and the last write releases the lock, so
+// a request costs two round trips: lock and read, write and unlock.
 //
 // Every Redis failure comes back within the configured timeouts as an error
 // wrapping sessions.ErrUnavailable (the manager answers 503). The store keeps
@@ -45,7 +49,7 @@ const (
 	DefaultReadTimeout  = 500 * time.Millisecond
 	DefaultWriteTimeout = 500 * time.Millisecond
 	DefaultMaxRetries   = 1
-	DefaultLockTTL      = 35 * time.Second
+	DefaultLockTTL      = 2 * time.Second
 )
 
 // Config configures a Store. The zero value of every field but URL means its
@@ -71,8 +75,11 @@ type Config struct {
 	// retried (default 1; negative means never), so a failing Redis answers
 	// within about (MaxRetries+1) × the timeouts.
 	MaxRetries int
-	// LockTTL is how long a session lock lives if its holder dies without
-	// releasing it (default 35s). It must be longer than the longest request.
+	// LockTTL is the lease of a session lock (default 2s). The holder renews
+	// it every third of it while its request runs, so the lock outlives a
+	// holder that died, or lost Redis, by at most this long, and a request
+	// whose lease ended cannot write (ErrUnavailable). Keep it above the
+	// time Redis may take to answer (the timeouts times the retries).
 	LockTTL time.Duration
 	// Logger receives warnings: Redis not answering at Open, malformed
 	// sessions, failed unlocks (default slog.Default()).
@@ -97,6 +104,12 @@ type Store struct {
 	// held maps a session key to the *heldLock this process holds on it
 	// (the manager lets one request per process hold it).
 	held sync.Map
+
+	epoch      time.Time     // origin of clock
+	renewEvery time.Duration // how often a held lock's lease is renewed
+	releasing  chan struct{} // a token per running releaseSoon
+	closing    chan struct{} // closed by Close
+	closeOnce  sync.Once
 }
 
 var (
@@ -132,6 +145,10 @@ func Open(cfg Config) (*Store, error) {
 		unlockTimeout: opt.DialTimeout + opt.WriteTimeout + opt.ReadTimeout,
 		log:           cfg.Logger,
 		scripts:       newScripts(),
+		epoch:         time.Now(),
+		renewEvery:    max(cfg.LockTTL/3, time.Millisecond),
+		releasing:     make(chan struct{}, maxReleasing),
+		closing:       make(chan struct{}),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opt.DialTimeout+opt.ReadTimeout)
 	defer cancel()
@@ -199,8 +216,16 @@ func pick[T comparable](vs ...T) T {
 	return zero
 }
 
-// Close closes the connections to Redis.
-func (s *Store) Close() error { return s.client.Close() }
+// Close stops the lease renewals and background releases and closes the
+// connections to Redis. Locks still held end with their leases.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	return s.client.Close()
+}
+
+// clock returns the monotonic time since the store was opened, in
+// nanoseconds: leases are measured with it, immune to wall-clock jumps.
+func (s *Store) clock() int64 { return int64(time.Since(s.epoch)) }
 
 // hashKey returns the Redis key of the session hash under key.
 func (s *Store) hashKey(key string) string { return s.prefix + key }

@@ -13,9 +13,10 @@ import (
 
 // Results of the write scripts.
 const (
-	resultDone     = 1
-	resultNotFound = 0
-	resultExists   = -1
+	resultDone      = 1
+	resultNotFound  = 0
+	resultExists    = -1
+	resultLeaseLost = -2
 )
 
 // Load implements sessions.Store with one HGETALL, or none right after Lock
@@ -55,11 +56,11 @@ func (s *Store) Load(ctx context.Context, key string) (*sessions.Record, error) 
 func (s *Store) Create(ctx context.Context, key string, rec *sessions.Record) error {
 	s.prefetch.Delete(key)
 	token := rand.Text()
-	args := make([]any, 3, 3+10+2*len(rec.Attrs))
+	args := make([]any, 4, 4+10+2*len(rec.Attrs))
 	args = append(args, fieldToken, token)
 	args = metaArgs(args, rec.Meta)
 	args = attrArgs(args, rec.Attrs)
-	setArgs(args, ttl(rec.Meta, time.Now()), token, len(args)-3)
+	setArgs(args, ttl(rec.Meta, time.Now()), token, "", len(args)-4)
 	switch r, err := s.run(ctx, s.scripts.create, []string{s.hashKey(key)}, args, "creating session in redis"); {
 	case err != nil:
 		return err
@@ -71,13 +72,20 @@ func (s *Store) Create(ctx context.Context, key string, rec *sessions.Record) er
 
 // Update implements sessions.Store: it writes the meta, sets and deletes the
 // changed attributes and renews the TTL, or returns ErrNotFound and writes
-// nothing. A change that makes the session expire deletes it.
+// nothing. A change that makes the session expire deletes it. Under a lock
+// of this store, it writes only while the lock's lease lasts.
 func (s *Store) Update(ctx context.Context, key string, c *sessions.Change) error {
 	s.prefetch.Delete(key)
-	args := changeArgs(c, "")
-	switch r, err := s.run(ctx, s.scripts.update, []string{s.hashKey(key)}, args, "updating session in redis"); {
+	h, err := s.holder(key)
+	if err != nil {
+		return err
+	}
+	args := changeArgs(c, "", h.tokenOrNone())
+	switch r, err := s.run(ctx, s.scripts.update, []string{s.hashKey(key), s.lockKey(key)}, args, "updating session in redis"); {
 	case err != nil:
 		return err
+	case r == resultLeaseLost:
+		return h.lost()
 	case r == resultNotFound:
 		return sessions.ErrNotFound
 	}
@@ -85,14 +93,22 @@ func (s *Store) Update(ctx context.Context, key string, c *sessions.Change) erro
 }
 
 // Rotate implements sessions.Store: it renames the hash and applies c.
+// Under a lock of this store on oldKey, it writes only while the lock's
+// lease lasts.
 func (s *Store) Rotate(ctx context.Context, oldKey, newKey string, c *sessions.Change) error {
 	s.prefetch.Delete(oldKey)
 	s.prefetch.Delete(newKey)
-	args := changeArgs(c, rand.Text())
-	keys := []string{s.hashKey(oldKey), s.hashKey(newKey)}
+	h, err := s.holder(oldKey)
+	if err != nil {
+		return err
+	}
+	args := changeArgs(c, rand.Text(), h.tokenOrNone())
+	keys := []string{s.hashKey(oldKey), s.hashKey(newKey), s.lockKey(oldKey)}
 	switch r, err := s.run(ctx, s.scripts.rotate, keys, args, "rotating session in redis"); {
 	case err != nil:
 		return err
+	case r == resultLeaseLost:
+		return h.lost()
 	case r == resultNotFound:
 		return sessions.ErrNotFound
 	case r == resultExists:
@@ -101,34 +117,50 @@ func (s *Store) Rotate(ctx context.Context, oldKey, newKey string, c *sessions.C
 	return nil
 }
 
-// Delete implements sessions.Store.
+// Delete implements sessions.Store. Under a lock of this store, it deletes
+// only while the lock's lease lasts.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	s.prefetch.Delete(key)
+	h, err := s.holder(key)
+	switch {
+	case err != nil:
+		return err
+	case h != nil:
+		r, err := s.scripts.del.Run(ctx, s.client, []string{s.hashKey(key), h.lk}, h.token).Int64()
+		if err != nil {
+			return unavailable("deleting session from redis", err)
+		}
+		if r == resultLeaseLost {
+			return h.lost()
+		}
+		return nil
+	}
 	if err := s.client.Del(ctx, s.hashKey(key)).Err(); err != nil {
 		return unavailable("deleting session from redis", err)
 	}
 	return nil
 }
 
-// changeArgs returns the script arguments of c; a non-empty token is written
-// to the hash too.
-func changeArgs(c *sessions.Change, token string) []any {
-	args := make([]any, 3, 3+10+2*len(c.Set)+len(c.Delete))
-	if token != "" {
-		args = append(args, fieldToken, token)
+// changeArgs returns the script arguments of c. A non-empty write token is
+// written to the hash too; lockToken is the token of the session lock the
+// caller holds ("" for none).
+func changeArgs(c *sessions.Change, writeToken, lockToken string) []any {
+	args := make([]any, 4, 4+10+2*len(c.Set)+len(c.Delete))
+	if writeToken != "" {
+		args = append(args, fieldToken, writeToken)
 	}
 	args = metaArgs(args, c.Meta)
 	args = attrArgs(args, c.Set)
-	setArgs(args, ttl(c.Meta, time.Now()), token, len(args)-3)
+	setArgs(args, ttl(c.Meta, time.Now()), writeToken, lockToken, len(args)-4)
 	for _, name := range c.Delete {
 		args = append(args, attrPrefix+name)
 	}
 	return args
 }
 
-// setArgs fills the first three script arguments (see scripts.go).
-func setArgs(args []any, ttl int64, token string, n int) {
-	args[0], args[1], args[2] = ttl, token, n
+// setArgs fills the first four script arguments (see scripts.go).
+func setArgs(args []any, ttl int64, writeToken, lockToken string, n int) {
+	args[0], args[1], args[2], args[3] = ttl, writeToken, lockToken, n
 }
 
 // ttl returns the TTL argument of a session with meta m at now: its
