@@ -28,6 +28,58 @@ const (
 	sourceMapURL = "dirigo-source.map"
 )
 
+// A fileKind is what dirigo makes of a file, decided by its extension.
+type fileKind uint8
+
+// The kinds of files.
+const (
+	// kindOther is any other file: static for a URL, JavaScript for require
+	// (as in Node).
+	kindOther fileKind = iota
+	// kindScript runs when a URL names it, and is a module for require.
+	kindScript
+	// kindJSON is data: static for a URL, its value for require.
+	kindJSON
+)
+
+// An extKind is one row of the table of file kinds.
+type extKind struct {
+	ext  string
+	kind fileKind
+	// loader is how esbuild reads a script of this extension.
+	loader api.Loader
+}
+
+// fileKinds is the one table of file kinds: routing, require and the loader
+// all read it. Within a kind, rows are in the order a name without
+// extension tries them: a clean URL tries the scripts; require tries the
+// scripts, then JSON.
+var fileKinds = [...]extKind{
+	{".js", kindScript, api.LoaderJS},
+	{".ts", kindScript, api.LoaderTS},
+	{".mjs", kindScript, api.LoaderJS},
+	{".cjs", kindScript, api.LoaderJS},
+	{".json", kindJSON, api.LoaderNone},
+}
+
+// kindOf returns the row of name's extension, compared without case (on a
+// case-insensitive file system /hello.JS names hello.js, whose source must
+// never be served as a static file). Its ext is the extension as name spells
+// it; a name with no known extension is kindOther with ext "".
+func kindOf(name string) extKind {
+	ext := path.Ext(name)
+	if ext == "" {
+		return extKind{}
+	}
+	for _, k := range fileKinds {
+		if strings.EqualFold(ext, k.ext) {
+			k.ext = ext
+			return k
+		}
+	}
+	return extKind{}
+}
+
 // racyWindow is how long after its modification a file's stat is not trusted
 // alone: file times are coarse (a clock tick), so two writes of the same size
 // inside one tick look alike. Within the window the content hash decides.
@@ -161,7 +213,8 @@ func (l *loader) load(file string, ver fileVersion, gen uint64) (*compiled, erro
 // to the module's wrapper function, and reports whether the code never
 // mentions module, exports or this (a conservative text search).
 func compileModule(file string, src []byte) (*goja.Program, bool, error) {
-	if strings.EqualFold(path.Ext(file), ".json") {
+	k := kindOf(file)
+	if k.kind == kindJSON {
 		if !json.Valid(src) {
 			return nil, false, &ScriptError{File: file, Message: "SyntaxError: invalid JSON"}
 		}
@@ -169,12 +222,11 @@ func compileModule(file string, src []byte) (*goja.Program, bool, error) {
 		prog, err := compileJS(file, code, nil)
 		return prog, false, err
 	}
-	loaderKind := api.LoaderJS
-	if strings.EqualFold(path.Ext(file), ".ts") {
-		loaderKind = api.LoaderTS
+	if k.kind != kindScript { // any other file is JavaScript, as in Node
+		k.loader = api.LoaderJS
 	}
 	res := api.Transform(string(src), api.TransformOptions{
-		Loader:         loaderKind,
+		Loader:         k.loader,
 		Format:         api.FormatCommonJS,
 		Target:         api.ESNext,
 		Supported:      map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false},

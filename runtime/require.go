@@ -12,9 +12,6 @@ import (
 	"github.com/dop251/goja"
 )
 
-// moduleExts are tried, in order, after a required path that names no file.
-var moduleExts = [...]string{".js", ".ts", ".mjs", ".cjs", ".json"}
-
 // errModuleNotFound is the cause of every failed resolution. (The messages
 // that wrap it start like Node's, "Cannot find module", which scripts match.)
 var errModuleNotFound = errors.New("module not found")
@@ -243,7 +240,8 @@ func (vm *VM) requireFile(spec, file string) (goja.Value, error) {
 }
 
 // resolveFile finds the file a path names, Node style: the file itself, the
-// path plus a module extension, or a folder's package.json main or index.
+// path plus a script or JSON extension (in the order of the table of file
+// kinds), or a folder's package.json main or index.
 func (h *host) resolveFile(p, spec string) (string, error) {
 	if p == ".." || strings.HasPrefix(p, "../") || !fs.ValidPath(p) {
 		return "", fmt.Errorf("Cannot find module '%s': outside the script root: %w", spec, errModuleNotFound)
@@ -252,9 +250,12 @@ func (h *host) resolveFile(p, spec string) (string, error) {
 		if fi, err := h.root.Stat(p); err == nil && fi.Mode().IsRegular() {
 			return p, nil
 		}
-		for _, ext := range moduleExts {
-			if fi, err := h.root.Stat(p + ext); err == nil && fi.Mode().IsRegular() {
-				return p + ext, nil
+		for _, k := range fileKinds {
+			if k.kind != kindScript && k.kind != kindJSON {
+				continue
+			}
+			if fi, err := h.root.Stat(p + k.ext); err == nil && fi.Mode().IsRegular() {
+				return p + k.ext, nil
 			}
 		}
 	}
@@ -264,8 +265,11 @@ func (h *host) resolveFile(p, spec string) (string, error) {
 				return f, nil
 			}
 		}
-		for _, ext := range moduleExts {
-			index := path.Join(p, "index"+ext)
+		for _, k := range fileKinds {
+			if k.kind != kindScript && k.kind != kindJSON {
+				continue
+			}
+			index := path.Join(p, "index"+k.ext)
 			if fi, err := h.root.Stat(index); err == nil && fi.Mode().IsRegular() {
 				return index, nil
 			}

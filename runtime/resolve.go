@@ -33,10 +33,6 @@ const (
 	RouteRedirect
 )
 
-// scriptExts are the extensions that make a file a script, in the order a
-// clean URL tries them.
-var scriptExts = [...]string{".js", ".ts", ".mjs", ".cjs"}
-
 // dirigiblePrefixes are the URL prefixes of Dirigible's script endpoints; what
 // follows them is a path under the script root.
 var dirigiblePrefixes = [...]string{"/services/js/", "/public/js/", "/services/ts/", "/public/ts/"}
@@ -61,22 +57,10 @@ type Route struct {
 	Location string
 }
 
-// IsScript reports whether name has one of the script extensions.
+// IsScript reports whether name has one of the script extensions (compared
+// without case).
 func IsScript(name string) bool {
-	return scriptExt(name) != ""
-}
-
-// scriptExt returns the script extension of name, compared without case: on
-// a case-insensitive file system /hello.JS names hello.js, whose source must
-// never be served as a static file.
-func scriptExt(name string) string {
-	ext := path.Ext(name)
-	for _, e := range scriptExts {
-		if strings.EqualFold(ext, e) {
-			return ext
-		}
-	}
-	return ""
+	return kindOf(name).kind == kindScript
 }
 
 // hidden reports whether a path segment names something never served over
@@ -299,15 +283,15 @@ func (rv resolver) script(file string) (Route, bool) {
 		return Route{}, false
 	}
 	base := file
-	if ext := scriptExt(file); ext != "" {
+	if k := kindOf(file); k.kind == kindScript {
 		if fi, err := rv.root.Stat(file); err == nil && fi.Mode().IsRegular() && rv.public(file) {
 			return Route{Kind: RouteScript, File: file, Info: fi}, true
 		}
-		base = strings.TrimSuffix(file, ext)
+		base = strings.TrimSuffix(file, k.ext)
 	}
-	for _, ext := range scriptExts {
-		name := base + ext
-		if name == file || unlisted(path.Base(name)) {
+	for _, k := range fileKinds {
+		name := base + k.ext
+		if k.kind != kindScript || name == file || unlisted(path.Base(name)) {
 			continue
 		}
 		if fi, err := rv.root.Stat(name); err == nil && fi.Mode().IsRegular() && rv.public(name) {
