@@ -24,6 +24,7 @@ type moduleFunc struct {
 	id                goja.Value // the file, relative to the root
 	filename, dirname goja.Value // absolute
 	require           goja.Value
+	emit              goja.Value // a server page's text emitter
 }
 
 // evalModule runs a compiled module (or returns the one this request already
@@ -34,6 +35,12 @@ type moduleFunc struct {
 func (vm *VM) evalModule(file string, c *compiled, entry bool) (*moduleObject, error) {
 	if m, ok := vm.modules[file]; ok {
 		return m, nil
+	}
+	if c.page != nil || c.static {
+		if !entry {
+			return nil, fmt.Errorf("Cannot find module '%s': an HTML file is not a module: %w", file, errModuleNotFound)
+		}
+		return vm.noExports, vm.evalPage(file, c)
 	}
 	rt := vm.rt
 	prog := c.prog
