@@ -368,11 +368,13 @@ func (vm *VM) evalPage(file string, c *compiled) error {
 	if err != nil {
 		return err
 	}
-	if err := rt.GlobalObject().SetPrototype(pb); err != nil {
-		return fmt.Errorf("runtime: page globals: %w", err)
-	}
 	if call := vm.call; call != nil && call.req != nil {
+		// A fresh global for the request that inherits the page globals:
+		// cheaper than changing the prototype of the one run made.
+		rt.SetGlobalObject(rt.CreateObject(pb))
 		call.resp.Header().Set("Content-Type", pageContentType)
+	} else if err := rt.GlobalObject().SetPrototype(pb); err != nil { // batch mode: keep its process
+		return fmt.Errorf("runtime: page globals: %w", err)
 	}
 	vm.modules[file] = vm.noExports
 	undef := goja.Undefined()
