@@ -368,13 +368,12 @@ func (vm *VM) evalPage(file string, c *compiled) error {
 	if err != nil {
 		return err
 	}
-	if call := vm.call; call != nil && call.req != nil {
-		// A fresh global for the request that inherits the page globals:
-		// cheaper than changing the prototype of the one run made.
-		rt.SetGlobalObject(rt.CreateObject(pb))
-		call.resp.Header().Set("Content-Type", pageContentType)
-	} else if err := rt.GlobalObject().SetPrototype(pb); err != nil { // batch mode: keep its process
+	// The request's global (fresh, made by run) inherits the page globals.
+	if err := rt.GlobalObject().SetPrototype(pb); err != nil {
 		return fmt.Errorf("runtime: page globals: %w", err)
+	}
+	if call := vm.call; call != nil && call.req != nil {
+		call.resp.Header().Set("Content-Type", pageContentType)
 	}
 	vm.modules[file] = vm.noExports
 	undef := goja.Undefined()
