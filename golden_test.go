@@ -3,6 +3,7 @@ package dirigo_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"flag"
 	"fmt"
 	"net/http"
@@ -24,7 +25,9 @@ var update = flag.Bool("update", false, "rewrite the responses of testdata/golde
 // "request N" / "response N" pairs are sent in order with one cookie jar.
 // A response lists the status line, the headers to check ("*" matches any
 // non-empty value, "-" requires the header to be absent) and the exact body
-// (the final newline of the section is not part of it).
+// (the final newline of the section is not part of it). A body too large to
+// read is given as its digest, one line "sha256:HEX LEN bytes". A scripts/...
+// file after a request is written before the next one (an edit).
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/golden/*.txtar")
 	if err != nil || len(files) == 0 {
@@ -43,18 +46,26 @@ func runGolden(t *testing.T, file string) {
 		t.Fatal(err)
 	}
 	scripts := map[string]string{}
-	var steps []int // indexes of request sections
+	var steps []int                 // indexes of request sections
+	edits := map[int][]txtar.File{} // files to write before a request
+	var pending []txtar.File
 	for i, f := range ar.Files {
 		switch {
-		case strings.HasPrefix(f.Name, "scripts/"):
+		case strings.HasPrefix(f.Name, "scripts/") && len(steps) == 0:
 			scripts[strings.TrimPrefix(f.Name, "scripts/")] = string(f.Data)
+		case strings.HasPrefix(f.Name, "scripts/"):
+			pending = append(pending, f)
 		case strings.HasPrefix(f.Name, "request"):
 			steps = append(steps, i)
+			edits[i], pending = pending, nil
 		}
 	}
 	s := moduletest.New(t, scripts, moduletest.Options{Runtime: func(c *runtime.Config) { c.Dev = true }})
 	changed := false
 	for _, i := range steps {
+		for _, f := range edits[i] {
+			s.Write(t, strings.TrimPrefix(f.Name, "scripts/"), string(f.Data))
+		}
 		name := strings.TrimSpace(strings.TrimPrefix(ar.Files[i].Name, "request"))
 		if i+1 >= len(ar.Files) || ar.Files[i+1].Name != "response"+prefixSpace(name) {
 			t.Fatalf("request %s has no response section after it", name)
@@ -67,6 +78,9 @@ func runGolden(t *testing.T, file string) {
 		req.URL.Scheme, req.URL.Host = "http", strings.TrimPrefix(s.URL, "http://")
 		resp, body := s.Do(t, req)
 		want := parseResponse(t, ar.Files[i+1].Data)
+		if strings.HasPrefix(want.body, "sha256:") {
+			body = digest(body)
+		}
 		got := renderResponse(resp, body, want.headerOrder)
 		if *update {
 			ar.Files[i+1].Data = got
@@ -96,6 +110,11 @@ func runGolden(t *testing.T, file string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// digest is how a large body is written in a golden response.
+func digest(body string) string {
+	return fmt.Sprintf("sha256:%x %d bytes", sha256.Sum256([]byte(body)), len(body))
 }
 
 func prefixSpace(s string) string {

@@ -45,7 +45,19 @@ func Builtin() []runtime.Module {
 		response.Module("net/http/response", dirigible.V2),
 		session.Module("net/http/session", dirigible.V2),
 	)
+	// PROIV Active Web server pages: request, response and session are
+	// globals there, in the v4 flavour.
+	mods = append(mods,
+		pageGlobal("request", "http/v4/request"),
+		pageGlobal("response", "http/v4/response"),
+		pageGlobal("session", "http/v4/session"),
+	)
 	return mods
+}
+
+// pageGlobal binds the module target to a global name in server pages.
+func pageGlobal(name, target string) runtime.Module {
+	return runtime.Module{Page: name, Load: func(vm *runtime.VM) (goja.Value, error) { return vm.Require(target) }}
 }
 
 // alias serves the module target under a second name (the same object).

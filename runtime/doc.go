@@ -3,9 +3,10 @@
 //
 // A [Server] is an http.Handler. For each request it resolves the URL path
 // to a script under the root (clean URLs, sub-paths after the script name,
-// Dirigible's /services and /public URLs, folder indexes) or to a static
-// file; nothing outside the root, no dot-file, no "_"-prefixed name and no
-// node_modules path is ever served. Scripts are transformed by esbuild (ES
+// Dirigible's /services and /public URLs, folder indexes), to a server page
+// (an HTML file with <script runat="server"> blocks, PROIV Active Web
+// style) or to a static file; nothing outside the root, no dot-file, no
+// "_"-prefixed name and no node_modules path is ever served. Scripts are transformed by esbuild (ES
 // modules, TypeScript, modern syntax → strict CommonJS) and compiled once per
 // file version, with errors mapped back to the original file, line and
 // column; an inotify watcher tells when files change.

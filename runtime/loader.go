@@ -28,6 +28,64 @@ const (
 	sourceMapURL = "dirigo-source.map"
 )
 
+// A fileKind is what dirigo makes of a file, decided by its extension.
+type fileKind uint8
+
+// The kinds of files.
+const (
+	// kindOther is any other file: static for a URL, JavaScript for require
+	// (as in Node).
+	kindOther fileKind = iota
+	// kindScript runs when a URL names it, and is a module for require.
+	kindScript
+	// kindJSON is data: static for a URL, its value for require.
+	kindJSON
+	// kindPage is HTML: a server page when it has a <script runat="server">
+	// block, else a static file; a clean URL tries it after the scripts, a
+	// folder's index too. Never a module.
+	kindPage
+)
+
+// An extKind is one row of the table of file kinds.
+type extKind struct {
+	ext  string
+	kind fileKind
+	// loader is how esbuild reads a script of this extension.
+	loader api.Loader
+}
+
+// fileKinds is the one table of file kinds: routing, require and the loader
+// all read it. Within a kind, rows are in the order a name without
+// extension tries them: a clean URL tries the scripts, then the pages;
+// require tries the scripts, then JSON.
+var fileKinds = [...]extKind{
+	{".js", kindScript, api.LoaderJS},
+	{".ts", kindScript, api.LoaderTS},
+	{".mjs", kindScript, api.LoaderJS},
+	{".cjs", kindScript, api.LoaderJS},
+	{".json", kindJSON, api.LoaderNone},
+	{".html", kindPage, api.LoaderNone},
+	{".htm", kindPage, api.LoaderNone},
+}
+
+// kindOf returns the row of name's extension, compared without case (on a
+// case-insensitive file system /hello.JS names hello.js, whose source must
+// never be served as a static file). Its ext is the extension as name spells
+// it; a name with no known extension is kindOther with ext "".
+func kindOf(name string) extKind {
+	ext := path.Ext(name)
+	if ext == "" {
+		return extKind{}
+	}
+	for _, k := range fileKinds {
+		if strings.EqualFold(ext, k.ext) {
+			k.ext = ext
+			return k
+		}
+	}
+	return extKind{}
+}
+
 // racyWindow is how long after its modification a file's stat is not trusted
 // alone: file times are coarse (a clock tick), so two writes of the same size
 // inside one tick look alike. Within the window the content hash decides.
@@ -49,6 +107,10 @@ type compiled struct {
 	// plain is set when the code never mentions module, exports or this:
 	// run as the request's script, it needs no module object.
 	plain bool
+	// page is set for a server page (prog is then the page's function).
+	page *page
+	// static is set for an HTML file without a server block: no program.
+	static bool
 }
 
 // loader compiles script files under the root to *goja.Program, once per
@@ -137,6 +199,10 @@ func (l *loader) racy(fi fs.FileInfo) bool {
 // load reads and compiles file. An unreadable file is an error (not cached);
 // a compile error is cached in the returned entry.
 func (l *loader) load(file string, ver fileVersion, gen uint64) (*compiled, error) {
+	isPage := kindOf(file).kind == kindPage
+	if isPage && ver.size > maxPageBytes {
+		return l.loadLarge(file, ver, gen)
+	}
 	src, err := l.root.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
@@ -151,8 +217,32 @@ func (l *loader) load(file string, ver fileVersion, gen uint64) (*compiled, erro
 			return &nc, nil
 		}
 	}
-	prog, plain, cerr := compileModule(file, src)
-	c := &compiled{ver: ver, gen: gen, sum: sum, prog: prog, err: cerr, plain: plain}
+	var c *compiled
+	if isPage {
+		prog, pg, cerr := compilePage(file, src)
+		c = &compiled{ver: ver, gen: gen, sum: sum, prog: prog, err: cerr, page: pg, static: pg == nil && cerr == nil}
+	} else {
+		prog, plain, cerr := compileModule(file, src)
+		c = &compiled{ver: ver, gen: gen, sum: sum, prog: prog, err: cerr, plain: plain}
+	}
+	l.files.Store(file, c)
+	return c, nil
+}
+
+// loadLarge checks an HTML file larger than maxPageBytes, reading it once
+// without keeping it: without a server block it is static; with one, an
+// error (such a page would cost its size in memory for every version).
+func (l *loader) loadLarge(file string, ver fileVersion, gen uint64) (*compiled, error) {
+	f, err := l.root.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", file, err)
+	}
+	defer f.Close()
+	c := &compiled{ver: ver, gen: gen, static: true}
+	if hasServerBlock(f) {
+		c.static = false
+		c.err = &ScriptError{File: file, Message: fmt.Sprintf("Error: a server page is limited to %d MiB", maxPageBytes>>20)}
+	}
 	l.files.Store(file, c)
 	return c, nil
 }
@@ -161,20 +251,20 @@ func (l *loader) load(file string, ver fileVersion, gen uint64) (*compiled, erro
 // to the module's wrapper function, and reports whether the code never
 // mentions module, exports or this (a conservative text search).
 func compileModule(file string, src []byte) (*goja.Program, bool, error) {
-	if strings.EqualFold(path.Ext(file), ".json") {
+	k := kindOf(file)
+	if k.kind == kindJSON {
 		if !json.Valid(src) {
 			return nil, false, &ScriptError{File: file, Message: "SyntaxError: invalid JSON"}
 		}
 		code := wrapperPrefix + "module.exports = " + string(src) + ";" + wrapperSuffix
-		prog, err := compileJS(file, code, nil)
+		prog, err := compileJS(file, code, nil, nil)
 		return prog, false, err
 	}
-	loaderKind := api.LoaderJS
-	if strings.EqualFold(path.Ext(file), ".ts") {
-		loaderKind = api.LoaderTS
+	if k.kind != kindScript { // any other file is JavaScript, as in Node
+		k.loader = api.LoaderJS
 	}
 	res := api.Transform(string(src), api.TransformOptions{
-		Loader:         loaderKind,
+		Loader:         k.loader,
 		Format:         api.FormatCommonJS,
 		Target:         api.ESNext,
 		Supported:      map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false},
@@ -197,13 +287,15 @@ func compileModule(file string, src []byte) (*goja.Program, bool, error) {
 	body := string(res.Code)
 	plain := !strings.Contains(body, "module") && !strings.Contains(body, "exports") && !strings.Contains(body, "this")
 	code := wrapperPrefix + body + "\n//# sourceMappingURL=" + sourceMapURL + wrapperSuffix
-	prog, err := compileJS(file, code, adjustSourceMap(res.Map, len(wrapperPrefix)))
+	prog, err := compileJS(file, code, adjustSourceMap(res.Map, len(wrapperPrefix)), nil)
 	return prog, plain, err
 }
 
 // compileJS parses and compiles code as strict JavaScript. srcMap, when not
-// nil, is the only source map the parser may use.
-func compileJS(file, code string, srcMap []byte) (*goja.Program, error) {
+// nil, is the only source map the parser may use. The parser reports syntax
+// errors in the coordinates of code; orig, when not nil, maps them to the
+// original file (the compiler's errors come mapped through srcMap).
+func compileJS(file, code string, srcMap []byte, orig func(line, col int) (int, int)) (*goja.Program, error) {
 	opt := parser.WithDisableSourceMaps
 	if srcMap != nil {
 		opt = parser.WithSourceMapLoader(func(string) ([]byte, error) { return srcMap, nil })
@@ -215,12 +307,23 @@ func compileJS(file, code string, srcMap []byte) (*goja.Program, error) {
 		if errors.As(err, &list) && len(list) > 0 {
 			se.Message = "SyntaxError: " + list[0].Message
 			se.Line, se.Column = list[0].Position.Line, list[0].Position.Column
+			if orig != nil {
+				se.Line, se.Column = orig(se.Line, se.Column)
+			}
 		}
 		return nil, se
 	}
 	prog, err := goja.CompileAST(ast, true)
 	if err != nil {
-		return nil, &ScriptError{File: file, Message: strings.TrimPrefix(err.Error(), "SyntaxError: ")}
+		se := &ScriptError{File: file, Message: strings.TrimPrefix(err.Error(), "SyntaxError: ")}
+		var ce *goja.CompilerSyntaxError
+		if errors.As(err, &ce) && ce.File != nil {
+			// Mapped through the source map, which the parser has loaded.
+			p := ce.File.Position(ce.Offset)
+			se.Message = "SyntaxError: " + ce.Message
+			se.Line, se.Column = p.Line, p.Column
+		}
+		return nil, se
 	}
 	return prog, nil
 }

@@ -15,6 +15,9 @@ type Module struct {
 	Name string
 	// Global, when not empty, also binds the value to this global name on every VM.
 	Global string
+	// Page, when not empty, binds the value to this global name in server
+	// pages only (PROIV Active Web's request, response and session).
+	Page string
 	// Load returns the module's exports (or the global's value) for vm.
 	Load func(vm *VM) (goja.Value, error)
 }

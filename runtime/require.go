@@ -12,9 +12,6 @@ import (
 	"github.com/dop251/goja"
 )
 
-// moduleExts are tried, in order, after a required path that names no file.
-var moduleExts = [...]string{".js", ".ts", ".mjs", ".cjs", ".json"}
-
 // errModuleNotFound is the cause of every failed resolution. (The messages
 // that wrap it start like Node's, "Cannot find module", which scripts match.)
 var errModuleNotFound = errors.New("module not found")
@@ -27,6 +24,7 @@ type moduleFunc struct {
 	id                goja.Value // the file, relative to the root
 	filename, dirname goja.Value // absolute
 	require           goja.Value
+	emit              goja.Value // a server page's text emitter
 }
 
 // evalModule runs a compiled module (or returns the one this request already
@@ -37,6 +35,12 @@ type moduleFunc struct {
 func (vm *VM) evalModule(file string, c *compiled, entry bool) (*moduleObject, error) {
 	if m, ok := vm.modules[file]; ok {
 		return m, nil
+	}
+	if c.page != nil || c.static {
+		if !entry {
+			return nil, fmt.Errorf("Cannot find module '%s': an HTML file is not a module: %w", file, errModuleNotFound)
+		}
+		return vm.noExports, vm.evalPage(file, c)
 	}
 	rt := vm.rt
 	prog := c.prog
@@ -246,7 +250,8 @@ func (vm *VM) requireFile(spec, file string) (goja.Value, error) {
 }
 
 // resolveFile finds the file a path names, Node style: the file itself, the
-// path plus a module extension, or a folder's package.json main or index.
+// path plus a script or JSON extension (in the order of the table of file
+// kinds), or a folder's package.json main or index.
 func (h *host) resolveFile(p, spec string) (string, error) {
 	if p == ".." || strings.HasPrefix(p, "../") || !fs.ValidPath(p) {
 		return "", fmt.Errorf("Cannot find module '%s': outside the script root: %w", spec, errModuleNotFound)
@@ -255,9 +260,12 @@ func (h *host) resolveFile(p, spec string) (string, error) {
 		if fi, err := h.root.Stat(p); err == nil && fi.Mode().IsRegular() {
 			return p, nil
 		}
-		for _, ext := range moduleExts {
-			if fi, err := h.root.Stat(p + ext); err == nil && fi.Mode().IsRegular() {
-				return p + ext, nil
+		for _, k := range fileKinds {
+			if k.kind != kindScript && k.kind != kindJSON {
+				continue
+			}
+			if fi, err := h.root.Stat(p + k.ext); err == nil && fi.Mode().IsRegular() {
+				return p + k.ext, nil
 			}
 		}
 	}
@@ -267,8 +275,11 @@ func (h *host) resolveFile(p, spec string) (string, error) {
 				return f, nil
 			}
 		}
-		for _, ext := range moduleExts {
-			index := path.Join(p, "index"+ext)
+		for _, k := range fileKinds {
+			if k.kind != kindScript && k.kind != kindJSON {
+				continue
+			}
+			index := path.Join(p, "index"+k.ext)
 			if fi, err := h.root.Stat(index); err == nil && fi.Mode().IsRegular() {
 				return index, nil
 			}

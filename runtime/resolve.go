@@ -31,11 +31,10 @@ const (
 	// RouteRedirect sends the client to Location (a folder asked without its
 	// trailing slash).
 	RouteRedirect
+	// RoutePage serves File, an .html or .htm file: as a server page when it
+	// has a <script runat="server"> block, else as a static file.
+	RoutePage
 )
-
-// scriptExts are the extensions that make a file a script, in the order a
-// clean URL tries them.
-var scriptExts = [...]string{".js", ".ts", ".mjs", ".cjs"}
 
 // dirigiblePrefixes are the URL prefixes of Dirigible's script endpoints; what
 // follows them is a path under the script root.
@@ -61,22 +60,10 @@ type Route struct {
 	Location string
 }
 
-// IsScript reports whether name has one of the script extensions.
+// IsScript reports whether name has one of the script extensions (compared
+// without case).
 func IsScript(name string) bool {
-	return scriptExt(name) != ""
-}
-
-// scriptExt returns the script extension of name, compared without case: on
-// a case-insensitive file system /hello.JS names hello.js, whose source must
-// never be served as a static file.
-func scriptExt(name string) string {
-	ext := path.Ext(name)
-	for _, e := range scriptExts {
-		if strings.EqualFold(ext, e) {
-			return ext
-		}
-	}
-	return ""
+	return kindOf(name).kind == kindScript
 }
 
 // hidden reports whether a path segment names something never served over
@@ -199,7 +186,7 @@ func (rv resolver) resolve(urlPath string) (Route, error) {
 	if r, err := rv.exact(segs, trailing); err == nil || !errors.Is(err, ErrNotFound) {
 		if err == nil {
 			switch r.Kind {
-			case RouteScript:
+			case RouteScript, RoutePage:
 				r.ServicePath = urlPath
 			case RouteRedirect:
 				// From the cleaned segments: "//docs" must not become the
@@ -236,8 +223,8 @@ func (rv resolver) resolve(urlPath string) (Route, error) {
 	return Route{}, ErrNotFound
 }
 
-// exact resolves segs as a whole: a script (explicit or clean name), a static
-// file, or a folder (index or redirect).
+// exact resolves segs as a whole: a script or page (explicit or clean
+// name), a static file, or a folder (index or redirect).
 func (rv resolver) exact(segs []string, trailing bool) (Route, error) {
 	for _, s := range segs {
 		if hidden(s) {
@@ -249,10 +236,16 @@ func (rv resolver) exact(segs []string, trailing bool) (Route, error) {
 	}
 	file := strings.Join(segs, "/")
 	// A clean or explicit script name tries the scripts first (one stat for
-	// the common /hello); another extension tries the file itself first.
+	// the common /hello), a clean name then the pages; another extension
+	// tries the file itself first.
 	if file != "" && !trailing && (IsScript(file) || path.Ext(file) == "") {
 		if r, ok := rv.script(file); ok {
 			return r, nil
+		}
+		if path.Ext(file) == "" {
+			if r, ok := rv.page(file); ok {
+				return r, nil
+			}
 		}
 	}
 	name := file
@@ -265,12 +258,18 @@ func (rv resolver) exact(segs []string, trailing bool) (Route, error) {
 			if r, ok := rv.script(file); ok { // "user.profile" → user.profile.js
 				return r, nil
 			}
+			if r, ok := rv.page(file); ok {
+				return r, nil
+			}
 		}
 		return Route{}, ErrNotFound
 	}
 	if fi.Mode().IsRegular() {
 		if trailing || IsScript(file) || unlisted(segs[len(segs)-1]) || !rv.public(file) {
 			return Route{}, ErrNotFound
+		}
+		if kindOf(file).kind == kindPage {
+			return Route{Kind: RoutePage, File: file, Info: fi}, nil
 		}
 		return Route{Kind: RouteStatic, File: file, Info: fi}, nil
 	}
@@ -284,10 +283,25 @@ func (rv resolver) exact(segs []string, trailing bool) (Route, error) {
 	if r, ok := rv.script(index); ok {
 		return r, nil
 	}
-	if fi, err := rv.root.Stat(index + ".html"); err == nil && fi.Mode().IsRegular() && rv.public(index+".html") {
-		return Route{Kind: RouteStatic, File: index + ".html", Info: fi}, nil
+	if r, ok := rv.page(index); ok {
+		return r, nil
 	}
 	return Route{}, ErrNotFound
+}
+
+// page finds the page a clean name names: file plus each page extension in
+// turn.
+func (rv resolver) page(file string) (Route, bool) {
+	for _, k := range fileKinds {
+		if k.kind != kindPage {
+			continue
+		}
+		name := file + k.ext
+		if fi, err := rv.root.Stat(name); err == nil && fi.Mode().IsRegular() && rv.public(name) {
+			return Route{Kind: RoutePage, File: name, Info: fi}, true
+		}
+	}
+	return Route{}, false
 }
 
 // script finds the script that file names: file itself when it has a script
@@ -299,15 +313,15 @@ func (rv resolver) script(file string) (Route, bool) {
 		return Route{}, false
 	}
 	base := file
-	if ext := scriptExt(file); ext != "" {
+	if k := kindOf(file); k.kind == kindScript {
 		if fi, err := rv.root.Stat(file); err == nil && fi.Mode().IsRegular() && rv.public(file) {
 			return Route{Kind: RouteScript, File: file, Info: fi}, true
 		}
-		base = strings.TrimSuffix(file, ext)
+		base = strings.TrimSuffix(file, k.ext)
 	}
-	for _, ext := range scriptExts {
-		name := base + ext
-		if name == file || unlisted(path.Base(name)) {
+	for _, k := range fileKinds {
+		name := base + k.ext
+		if k.kind != kindScript || name == file || unlisted(path.Base(name)) {
 			continue
 		}
 		if fi, err := rv.root.Stat(name); err == nil && fi.Mode().IsRegular() && rv.public(name) {

@@ -24,6 +24,7 @@ func tree(t testing.TB) (root *os.Root, dir string) {
 		"sub/readme.txt", "both.js", "both/index.js", ".env", "_private/secret.txt",
 		"package.json", "package-lock.json", "tsconfig.json", "jsconfig.json", "types.d.ts", "hello.js.map",
 		"Yarn.lock", "sub/package.json",
+		"visit.html", "legacy.htm", "pagedir/index.htm", "dual.js", "dual.html", "report.2024.html", "_private/p.html",
 	}
 	for _, f := range files {
 		p := filepath.Join(dir, filepath.FromSlash(f))
@@ -46,7 +47,7 @@ func tree(t testing.TB) (root *os.Root, dir string) {
 	for link, target := range map[string]string{
 		"pub.txt": "_private/secret.txt", "envlink.txt": ".env", "jslink.js": "_private/x.js",
 		"pkglink.txt": "package.json", "alias.txt": "sub/readme.txt", "modlink": "node_modules/pkg",
-		"sub/up.txt": "../_private/secret.txt", "privdir": "_private",
+		"sub/up.txt": "../_private/secret.txt", "privdir": "_private", "pagelink.html": "_private/p.html",
 	} {
 		if err := os.Symlink(target, filepath.Join(dir, filepath.FromSlash(link))); err != nil {
 			t.Fatal(err)
@@ -91,7 +92,21 @@ func TestResolve(t *testing.T) {
 		{path: "//hello", kind: RouteScript, file: "hello.js"},
 		{path: "/both", kind: RouteScript, file: "both.js"},
 		{path: "/both/", kind: RouteScript, file: "both/index.js"},
-		{path: "/docs/", kind: RouteStatic, file: "docs/index.html"},
+		{path: "/docs/", kind: RoutePage, file: "docs/index.html", service: "/docs/"},
+		// HTML files: pages or static, decided by their content when served.
+		{path: "/visit", kind: RoutePage, file: "visit.html", service: "/visit"},
+		{path: "/visit.html", kind: RoutePage, file: "visit.html", service: "/visit.html"},
+		{path: "/legacy", kind: RoutePage, file: "legacy.htm"},
+		{path: "/pagedir/", kind: RoutePage, file: "pagedir/index.htm"},
+		{path: "/dual", kind: RouteScript, file: "dual.js"},
+		{path: "/dual.html", kind: RoutePage, file: "dual.html"},
+		{path: "/report.2024", kind: RoutePage, file: "report.2024.html"},
+		{path: "/visit.js", err: ErrNotFound},
+		{path: "/visit/", err: ErrNotFound},
+		{path: "/visit.html/x", err: ErrNotFound},
+		{path: "/_private/p", err: ErrNotFound},
+		{path: "/pagelink.html", err: ErrNotFound},
+		{path: "/pagelink", err: ErrNotFound},
 		{path: "/docs", kind: RouteRedirect},
 		{path: "/docs/guide.md", kind: RouteStatic, file: "docs/guide.md"},
 		{path: "/static.css", kind: RouteStatic, file: "static.css"},

@@ -146,6 +146,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, loc, status)
 	case route.Kind == RouteStatic:
 		status, n = s.serveStatic(w, r, route)
+	case route.Kind == RoutePage:
+		status, n = s.servePage(w, r, route, gen)
 	default:
 		status, n = s.serveScript(w, r, route, gen)
 	}

@@ -22,6 +22,7 @@ type host struct {
 	loader  *loader
 	natives map[string]*Module // by require name
 	globals []*Module
+	pages   []*Module // globals of server pages
 	logger  *slog.Logger
 	harden  *goja.Program
 	pkgs    pkgCache
@@ -56,6 +57,9 @@ func newHost(cfg Config, root *os.Root, rootDir string, modules []Module) (*host
 		if m.Global != "" {
 			h.globals = append(h.globals, m)
 		}
+		if m.Page != "" {
+			h.pages = append(h.pages, m)
+		}
 	}
 	prog, err := goja.Compile("harden.js", hardenJS, true)
 	if err != nil {
@@ -86,6 +90,9 @@ type VM struct {
 	scratch Call
 	// noExports is the module of a script that exports nothing: frozen.
 	noExports *moduleObject
+	// pageBase is what a server page's global inherits from (built on the
+	// VM's first page).
+	pageBase *goja.Object
 
 	call     *Call
 	modules  map[string]*moduleObject // this request's module cache, by file
