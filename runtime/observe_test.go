@@ -255,24 +255,33 @@ func TestAccessEntryClient(t *testing.T) {
 		{"10.1.2.3:80", "1.2.3.4", "10.1.2.3", false},        // no trusted proxies
 		{"@", "1.2.3.4", "@", true},                          // a unix socket
 	}
-	for _, tc := range tests {
-		s := moduletest.New(t, map[string]string{"ok.js": `require("http/response").print("ok")`}, moduletest.Options{NoSessions: true,
+	var got string
+	server := func(trust bool) *moduletest.Server {
+		return moduletest.New(t, map[string]string{"ok.js": `require("http/response").print("ok")`}, moduletest.Options{NoSessions: true,
 			Runtime: func(c *runtime.Config) {
-				if tc.trust {
+				c.PoolSize = 1
+				if trust {
 					c.TrustedProxies = mustPrefixes(t, trusted)
 				}
-				c.AccessLog = accessFunc(func(e runtime.AccessEntry) {
-					if got := e.Client(); got != tc.want {
-						t.Errorf("remote %s, X-Forwarded-For %q: client %q, want %q", tc.remote, tc.xff, got, tc.want)
-					}
-				})
+				c.AccessLog = accessFunc(func(e runtime.AccessEntry) { got = e.Client() })
 			}})
+	}
+	withProxies, without := server(true), server(false)
+	for _, tc := range tests {
+		s := without
+		if tc.trust {
+			s = withProxies
+		}
 		req := httptest.NewRequest("GET", "/ok", nil)
 		req.RemoteAddr = tc.remote
 		if tc.xff != "" {
 			req.Header.Set("X-Forwarded-For", tc.xff)
 		}
+		got = ""
 		s.Runtime.ServeHTTP(httptest.NewRecorder(), req)
+		if got != tc.want {
+			t.Errorf("remote %s, X-Forwarded-For %q: client %q, want %q", tc.remote, tc.xff, got, tc.want)
+		}
 	}
 }
 
@@ -341,7 +350,10 @@ func TestObserver(t *testing.T) {
 	}
 
 	// One request holds the only VM; a second waits for it and gets it, a
-	// third gives up (its client went away) and is answered 503.
+	// third gives up (its client went away) and is answered 503. (First the
+	// VMs broken by the timeout are replaced.)
+	waitFor(t, func() bool { st := s.Runtime.PoolStats(); return st.Live == 1 && st.InUse == 0 })
+	rec.take()
 	done := make(chan int, 2)
 	go func() { done <- serve("/block") }()
 	<-entered
