@@ -7,6 +7,11 @@
 // whose counters and histograms are resolved when it is made, so a request
 // costs a few atomic additions; the pool is read when scraped; the session
 // store is wrapped (Store) to time its calls.
+//
+// Outbound requests and tasks of the script HTTP client get their metrics
+// the same way when that client lands: an Observer method each (the
+// runtime's NopObserver keeps other observers compiling), implemented here
+// with children resolved in New.
 package metrics
 
 import (
