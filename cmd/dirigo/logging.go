@@ -54,14 +54,16 @@ func openLogs(f *flags, stderr io.Writer) (*logs, error) {
 		l.close()
 		return nil, fmt.Errorf("--log-format: %q is not text or json", f.logFormat)
 	}
-	accessOut := out
+	accessOut, accessLevel := out, level
 	if f.accessLogFile != "" {
+		// A request log of its own is wanted whatever the log's level.
 		if accessOut, err = l.output(f.accessLogFile, nil); err != nil {
 			l.close()
 			return nil, err
 		}
+		accessLevel = slog.LevelInfo
 	}
-	l.access = newAccessLog(format, accessOut, level)
+	l.access = newAccessLog(format, accessOut, accessLevel)
 	return l, nil
 }
 

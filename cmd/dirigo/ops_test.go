@@ -390,3 +390,21 @@ func TestAccessLogFlags(t *testing.T) {
 		t.Errorf("access file %q; log %q", data, logs.String())
 	}
 }
+
+// A request log in its own file is written whatever the log's level.
+func TestAccessLogFileIgnoresLevel(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "access.log")
+	f := newFlags(io.Discard)
+	if err := f.parse([]string{"--log-level", "warn", "--access-log-file", file}, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	l, err := openLogs(f, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.access.LogAccess(accessEntry(nil))
+	l.close()
+	if data := readFile(t, file); !strings.Contains(data, "msg=request method=GET path=/hello") {
+		t.Errorf("access file: %q", data)
+	}
+}
