@@ -71,16 +71,16 @@ func (s *idSource) requestID(r *http.Request) string {
 type exchange struct {
 	http.ResponseWriter
 	id      [1]string // the request ID, as a header value
-	status  int       // the status sent, 0 until then
+	session string    // hash of the session ID, when the request had one
 	bytes   int64
-	cause   Cause  // why the answer is 503, when known
-	session string // hash of the session ID, when the request had one
+	status  int32 // the status sent, 0 until then
+	cause   Cause // why the answer is 503, when known
 }
 
 func (x *exchange) stamp(code int) {
 	x.ResponseWriter.Header()[RequestIDHeader] = x.id[:]
 	if code >= 200 || code == http.StatusSwitchingProtocols {
-		x.status = code
+		x.status = int32(code)
 	}
 }
 

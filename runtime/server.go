@@ -161,7 +161,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // served reports a request to the observer and the access log.
 func (s *Server) served(x *exchange, r *http.Request, route Route, start time.Time) {
 	elapsed := time.Since(start)
-	status := x.status
+	status := int(x.status)
 	if status == 0 { // nothing was written: net/http sends 200
 		status = http.StatusOK
 	}
