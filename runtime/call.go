@@ -119,11 +119,16 @@ func (c *Call) Response() *Response {
 // Route returns how the request path was resolved (zero in batch mode).
 func (c *Call) Route() Route { return c.route }
 
-// Logger returns the logger of the call, with the script path attached.
+// Logger returns the logger of the call, with the script path and the
+// request ID attached.
 func (c *Call) Logger() *slog.Logger {
 	if !c.scoped {
 		c.scoped = true
-		c.logger = c.logger.With("script", c.route.File)
+		if id := c.RequestID(); id != "" {
+			c.logger = c.logger.With("script", c.route.File, "request_id", id)
+		} else {
+			c.logger = c.logger.With("script", c.route.File)
+		}
 	}
 	return c.logger
 }
@@ -254,15 +259,22 @@ func (c *Call) commitSession(last bool) error {
 	if c.sess == nil {
 		return nil
 	}
+	var err error
 	if last {
-		return c.sess.CommitLast(c.resp.Header())
+		err = c.sess.CommitLast(c.resp.Header())
+	} else {
+		err = c.sess.Commit(c.resp.Header())
 	}
-	return c.sess.Commit(c.resp.Header())
+	if err != nil {
+		noteCause(c.resp.w, causeOf(err))
+	}
+	return err
 }
 
 // end releases what the call holds: the session, the connection deadlines.
 func (c *Call) end() {
 	if c.sess != nil {
+		c.noteSession()
 		c.sess.End()
 		c.sess = nil
 	}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	goruntime "runtime"
 	"time"
@@ -54,6 +55,15 @@ type Config struct {
 	// Stdout and Stderr receive console output of batch runs (RunFile);
 	// default os.Stdout and os.Stderr.
 	Stdout, Stderr io.Writer
+	// Observer is told what the server does, for metrics (default: nothing).
+	Observer Observer
+	// AccessLog receives an entry per request served (default: a "request"
+	// line at info level on Logger, with the entry's attributes).
+	AccessLog AccessLogger
+	// TrustedProxies are the addresses of the reverse proxies in front of
+	// the server: a request from one of them has its client address taken
+	// from X-Forwarded-For (the access log's client).
+	TrustedProxies []netip.Prefix
 }
 
 func (c Config) withDefaults() Config {
@@ -86,6 +96,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Stderr == nil {
 		c.Stderr = os.Stderr
+	}
+	if c.Observer == nil {
+		c.Observer = NopObserver{}
+	}
+	if c.AccessLog == nil {
+		c.AccessLog = slogAccessLog{c.Logger}
 	}
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,6 +21,9 @@ type pool struct {
 	all  map[*VM]struct{} // every live VM, for the watchdog
 	stop chan struct{}
 	done chan struct{}
+
+	// waiting counts the requests waiting in get (PoolStats).
+	waiting atomic.Int64
 }
 
 func newPool(h *host, size int, timeout time.Duration) (*pool, error) {
@@ -82,6 +86,16 @@ func (p *pool) get(ctx context.Context) (*VM, error) {
 		return vm, nil
 	default:
 	}
+	start := time.Now()
+	p.waiting.Add(1)
+	vm, err := p.wait(ctx)
+	p.waiting.Add(-1)
+	p.h.cfg.Observer.PoolWaited(time.Since(start), err)
+	return vm, err
+}
+
+// wait is get when no VM is idle.
+func (p *pool) wait(ctx context.Context) (*VM, error) {
 	t := time.NewTimer(p.timeout)
 	defer t.Stop()
 	select {

@@ -34,6 +34,8 @@ type Server struct {
 	// routes caches resolved paths (string → cachedRoute) per generation.
 	routes  sync.Map
 	nroutes atomic.Int64
+	// ids makes the IDs of requests that come without a valid one.
+	ids *idSource
 }
 
 // maxCachedRoutes and maxCachedPath bound the route cache.
@@ -74,7 +76,7 @@ func NewServer(cfg Config, modules ...Module) (*Server, error) {
 		root.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, h: h, pool: p, rv: newResolver(root, abs), log: cfg.Logger}
+	s := &Server{cfg: cfg, h: h, pool: p, rv: newResolver(root, abs), log: cfg.Logger, ids: newIDSource()}
 	if w, err := newWatcher(abs, cfg.Logger); err == nil {
 		s.watch = w
 	} else {
@@ -121,51 +123,61 @@ func (s *Server) Close() error {
 }
 
 // ServeHTTP resolves the request path and runs the script (or serves the
-// static file) it names.
+// static file) it names. Every response carries the request's ID in
+// X-Request-Id (the client's, when valid, or a new one); the access log
+// and the observer hear of every request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	x := &exchange{ResponseWriter: w}
+	x.id[0] = s.ids.requestID(r)
+	var route Route
+	defer func() { s.served(x, r, route, start) }() // also when a handler aborts with a panic
 	gen := s.generation()
 	route, err := s.resolve(r.URL.Path, gen)
-	status, n := 0, int64(0)
 	switch {
 	case errors.Is(err, ErrBadPath):
-		status = http.StatusBadRequest
-		n = plainError(w, status)
+		route = Route{}
+		plainError(x, http.StatusBadRequest)
 	case err != nil:
-		status = http.StatusNotFound
-		n = plainError(w, status)
+		route = Route{}
+		plainError(x, http.StatusNotFound)
 	case route.Kind == RouteRedirect:
 		loc := route.Location
 		if r.URL.RawQuery != "" {
 			loc += "?" + r.URL.RawQuery
 		}
-		status = http.StatusMovedPermanently
+		status := http.StatusMovedPermanently
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			status = http.StatusPermanentRedirect
 		}
-		http.Redirect(w, r, loc, status)
+		http.Redirect(x, r, loc, status)
 	case route.Kind == RouteStatic:
-		status, n = s.serveStatic(w, r, route)
+		s.serveStatic(x, r, route)
 	case route.Kind == RoutePage:
-		status, n = s.servePage(w, r, route, gen)
+		s.servePage(x, r, route, gen)
 	default:
-		status, n = s.serveScript(w, r, route, gen)
+		s.serveScript(x, r, route, gen)
 	}
-	// The request log line: through the handler directly, with at most the
-	// five attributes a Record holds inline and no caller PC, since
-	// Logger.Log would walk the stack for it.
-	if h := s.log.Handler(); h.Enabled(r.Context(), slog.LevelInfo) {
-		now := time.Now()
-		rec := slog.NewRecord(now, slog.LevelInfo, "request", 0)
-		rec.AddAttrs(
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", status),
-			slog.Int64("bytes", n),
-			slog.Duration("duration", now.Sub(start)),
-		)
-		_ = h.Handle(r.Context(), rec)
+}
+
+// served reports a request to the observer and the access log.
+func (s *Server) served(x *exchange, r *http.Request, route Route, start time.Time) {
+	elapsed := time.Since(start)
+	status := int(x.status)
+	if status == 0 { // nothing was written: net/http sends 200
+		status = http.StatusOK
 	}
+	obs := s.cfg.Observer
+	obs.Request(route.Kind, status, elapsed)
+	if status == http.StatusServiceUnavailable && x.cause != 0 {
+		obs.Unavailable(x.cause)
+	}
+	e := AccessEntry{Start: start, Duration: elapsed, Request: r, RequestID: x.id[0], Status: status,
+		Bytes: x.bytes, Kind: route.Kind, Session: x.session, trusted: s.cfg.TrustedProxies}
+	if route.Kind == RouteScript || route.Kind == RoutePage {
+		e.Script = route.File
+	}
+	s.cfg.AccessLog.LogAccess(e)
 }
 
 func plainError(w http.ResponseWriter, status int) int64 {
@@ -190,16 +202,12 @@ func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route
 	// At most a few requests of one session hold VMs; the others wait here.
 	adm, err := s.cfg.Sessions.Admit(r, s.cfg.QueueTimeout)
 	if err != nil {
-		s.log.Warn("too many requests of one session", "path", r.URL.Path, "error", err)
-		w.Header().Set("Retry-After", "1")
-		return http.StatusServiceUnavailable, plainError(w, http.StatusServiceUnavailable)
+		return s.shed(w, r, CauseSession, "too many requests of one session", err)
 	}
 	defer adm.Release()
 	vm, err := s.pool.get(r.Context())
 	if err != nil {
-		s.log.Warn("no VM free", "path", r.URL.Path, "error", err)
-		w.Header().Set("Retry-After", "1")
-		return http.StatusServiceUnavailable, plainError(w, http.StatusServiceUnavailable)
+		return s.shed(w, r, 0, "no VM free", err) // the pool reports the cause (Observer.PoolWaited)
 	}
 	c := &vm.scratch
 	c.reset(r.Context(), gen, r, route, s.cfg.Sessions, s.log, s.cfg.MaxBodyBytes)
@@ -217,6 +225,22 @@ func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route
 	return c.resp.status, c.resp.written
 }
 
+// shed answers 503 with Retry-After to a request turned away before its
+// script ran, and logs why; a non-zero cause is noted for the observer.
+func (s *Server) shed(w http.ResponseWriter, r *http.Request, cause Cause, msg string, err error) (int, int64) {
+	var id string
+	if x := exchangeOf(w); x != nil {
+		id = x.id[0]
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelWarn, msg, slog.String("path", r.URL.Path),
+		slog.Any("error", err), slog.String("request_id", id))
+	if cause != 0 {
+		noteCause(w, cause)
+	}
+	w.Header().Set("Retry-After", "1")
+	return http.StatusServiceUnavailable, plainError(w, http.StatusServiceUnavailable)
+}
+
 // fail logs a script failure and answers it, unless the response has
 // already started (then it only ends it).
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *Call, file string, err error) (int, int64) {
@@ -226,6 +250,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *Call, file stri
 	if status < 500 || status == http.StatusServiceUnavailable { // the client's doing, or load
 		level = slog.LevelWarn
 	}
+	var id string
+	if x := exchangeOf(w); x != nil {
+		id = x.id[0]
+	}
 	s.log.LogAttrs(r.Context(), level, "script failed",
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
@@ -234,7 +262,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *Call, file stri
 		slog.Int("column", se.Column),
 		slog.String("error", se.Message),
 		slog.String("stack", se.Stack),
+		slog.String("request_id", id),
 	)
+	switch {
+	case status == http.StatusServiceUnavailable:
+		noteCause(w, causeOf(err))
+	case status >= 500:
+		s.cfg.Observer.ScriptFailed(se)
+	}
 	body := strconv.Itoa(status) + " " + http.StatusText(status) + "\n"
 	if s.cfg.Dev && status >= 500 {
 		body += "\n" + se.Error() + "\n" + se.Stack

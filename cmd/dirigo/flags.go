@@ -6,31 +6,43 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 )
 
-// flags are the command line of serve and run.
+// defaultAddr is where dirigo listens unless told otherwise: this machine
+// only. ":8080" (every interface) is one flag away; the container image uses it.
+const defaultAddr = "127.0.0.1:8080"
+
+// flags are the command line of serve, run and health.
 type flags struct {
 	fs *flag.FlagSet
 
 	addr            string
+	adminAddr       string
 	scripts         string
 	data            string
 	sessions        string
 	sessionTimeout  time.Duration
 	sessionLifetime time.Duration
 	sessionKeys     string
+	sessionKeysFile string
 	sessionCookie   string
 	sessionSync     string
 	sessionMax      int
 	pool            int
 	timeout         time.Duration
 	queueTimeout    time.Duration
+	shutdownDelay   time.Duration
 	maxBody         int64
 	dev             bool
 	logLevel        string
 	logFormat       string
+	logFile         string
+	accessLog       string
+	accessLogFile   string
+	trustedProxies  string
 	tlsCert         string
 	tlsKey          string
 	redisPassword   string
@@ -42,29 +54,42 @@ func newFlags(out io.Writer) *flags {
 	f := &flags{fs: flag.NewFlagSet("dirigo", flag.ContinueOnError)}
 	fs := f.fs
 	fs.SetOutput(out)
-	fs.StringVar(&f.addr, "addr", ":8080", "listen address (127.0.0.1:0 picks a free port; the bound address is logged)")
+	fs.Usage = func() { usage(fs.Output(), fs) }
+	fs.StringVar(&f.addr, "addr", defaultAddr, "listen address: this machine only by default; :8080 listens on every interface (127.0.0.1:0 picks a free port; the bound address is logged)")
+	fs.StringVar(&f.adminAddr, "admin-addr", "", "serve /healthz, /readyz and /metrics on this address instead of under /_dirigo/ on --addr")
 	fs.StringVar(&f.scripts, "scripts", "./scripts", "script root: the folder served")
 	fs.StringVar(&f.data, "data", "./data", "data folder: embedded session store and generated cookie keys")
 	fs.StringVar(&f.sessions, "sessions", "bolt", "session store: memory, bolt (file in --data), bolt:PATH or redis://host:port/db")
 	fs.DurationVar(&f.sessionTimeout, "session-timeout", 30*time.Minute, "default maxInactiveInterval of a session (<= 0: no idle limit)")
 	fs.DurationVar(&f.sessionLifetime, "session-lifetime", 24*time.Hour, "absolute lifetime of a session, never extended (<= 0: none)")
 	fs.StringVar(&f.sessionKeys, "session-keys", "", "cookie keys, newest first, comma-separated (HASH[:BLOCK] in base64, or hex.HEX); default: generated once into --data")
+	fs.StringVar(&f.sessionKeysFile, "session-keys-file", "", "file holding the cookie keys (one per line or comma-separated, newest first), read again on SIGHUP")
 	fs.StringVar(&f.sessionCookie, "session-cookie", "sid", "session cookie name (\"__Host-\" is prefixed over TLS)")
 	fs.StringVar(&f.sessionSync, "session-sync", "interval", "bolt durability: always (a commit is on disk before the response) or interval (at most 1s of commits lost on a crash)")
 	fs.IntVar(&f.sessionMax, "session-max", 1000000, "most sessions the embedded store keeps (then new sessions get 503)")
 	fs.IntVar(&f.pool, "pool", 0, "number of VMs (0: one per CPU plus one, at least 3; more for scripts that wait on timers or I/O)")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "wall-clock limit of one script run (<= 0: none)")
 	fs.DurationVar(&f.queueTimeout, "queue-timeout", 5*time.Second, "how long a request waits for a free VM before 503")
+	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 0, "on SIGTERM, answer /readyz 503 and keep serving this long before draining, so a load balancer stops sending requests first (a second signal skips it)")
 	fs.Int64Var(&f.maxBody, "max-body", 10<<20, "largest request body a script can read, in bytes")
 	fs.BoolVar(&f.dev, "dev", false, "show script errors (file, line, stack) in 500 responses")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&f.logFile, "log-file", "", "write the log to this file instead of stderr (reopened on SIGHUP, for logrotate)")
+	fs.StringVar(&f.accessLog, "access-log", "", "request log: text, json, combined (Apache) or off; default: the --log-format")
+	fs.StringVar(&f.accessLogFile, "access-log-file", "", "write the request log to this file instead of the log (reopened on SIGHUP)")
+	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "addresses of the reverse proxies in front (CIDRs or IPs, comma-separated): the client address of their requests is taken from X-Forwarded-For")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS; session cookies become Secure and __Host-)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
 	fs.StringVar(&f.redisPassword, "redis-password", "", "Redis password, when not in the --sessions URL")
 	fs.StringVar(&f.redisPrefix, "redis-prefix", "dirigo:session:", "prefix of the Redis keys of sessions (timeouts and pool: URL parameters such as ?read_timeout=1s&pool_size=20&max_retries=2)")
 	fs.IntVar(&f.sessionParallel, "session-parallel", 2, "most requests of one session that run at once; the others wait for their turn without a VM (up to --queue-timeout, then 503)")
 	return f
+}
+
+// envName is the environment variable of a flag.
+func envName(flagName string) string {
+	return "DIRIGO_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
 // parse reads the command line, then DIRIGO_<FLAG> variables for the flags
@@ -80,7 +105,7 @@ func (f *flags) parse(args []string, getenv func(string) string) error {
 		if set[fl.Name] {
 			return
 		}
-		env := "DIRIGO_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		env := envName(fl.Name)
 		if v := getenv(env); v != "" {
 			if err := fl.Value.Set(v); err != nil {
 				errs = append(errs, fmt.Errorf("%s=%q: %w", env, v, err))
@@ -96,4 +121,62 @@ func (f *flags) level() (slog.Level, error) {
 		return 0, fmt.Errorf("--log-level: %w", err)
 	}
 	return l, nil
+}
+
+// tls reports whether the main listener serves HTTPS.
+func (f *flags) tls() bool { return f.tlsCert != "" || f.tlsKey != "" }
+
+// proxies parses --trusted-proxies: CIDRs or single addresses.
+func (f *flags) proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(f.trustedProxies, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies: %q is not an address or a CIDR", s)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}
+
+// usage prints the help: the commands, then every flag with its variable.
+func usage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, `dirigo serves a folder of JavaScript and TypeScript files as HTTP endpoints.
+
+Usage:
+  dirigo [serve] [flags]              serve the script root (the default command)
+  dirigo run [flags] FILE [ARGS...]   run one script outside HTTP; the exit code is the script's
+  dirigo health [flags] [URL]         ask the server these flags describe whether it is ready:
+                                      exit 0 if it is, 1 if not (a container health check)
+  dirigo version                      print the version and VCS revision (also --version)
+  dirigo help                         print this help
+
+Flags (each also read from the environment variable shown; the command line wins):
+`)
+	fs.VisitAll(func(fl *flag.Flag) {
+		name, text := flag.UnquoteUsage(fl)
+		left := "  --" + fl.Name
+		if name != "" {
+			left += " " + name
+		}
+		fmt.Fprintf(w, "%-34s %s\n", left, envName(fl.Name))
+		fmt.Fprintf(w, "        %s", text)
+		if fl.DefValue != "" && fl.DefValue != "0" && fl.DefValue != "false" && fl.DefValue != "0s" {
+			fmt.Fprintf(w, " (default %s)", fl.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+	fmt.Fprint(w, `
+Signals: SIGINT and SIGTERM drain the requests in flight, commit their sessions and stop
+(a second one stops waiting); SIGHUP reopens --log-file and --access-log-file and reloads
+the cookie keys from their file.
+`)
 }

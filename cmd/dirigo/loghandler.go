@@ -51,38 +51,55 @@ func (h *textHandler) WithAttrs(attrs []slog.Attr) slog.Handler { return h.slow.
 // WithGroup implements slog.Handler: groups use slog's handler.
 func (h *textHandler) WithGroup(name string) slog.Handler { return h.slow.WithGroup(name) }
 
+// maxFastAttrs is the most attributes a record the handler formats itself has.
+const maxFastAttrs = 16
+
 // Handle implements slog.Handler.
 func (h *textHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.PC != 0 {
+	if r.PC != 0 || r.NumAttrs() > maxFastAttrs {
 		return h.slow.Handle(ctx, r)
 	}
+	var buf [maxFastAttrs]slog.Attr
+	attrs := buf[:0]
+	r.Attrs(func(a slog.Attr) bool {
+		attrs = append(attrs, a)
+		return true
+	})
+	if ok, err := h.handle(r.Time, r.Level, r.Message, attrs); ok {
+		return err
+	}
+	return h.slow.Handle(ctx, r)
+}
+
+// handle writes the record of time t, level, msg and attrs as
+// slog.TextHandler would, and reports true; or, when it cannot format the
+// record exactly, writes nothing and reports false.
+func (h *textHandler) handle(t time.Time, level slog.Level, msg string, attrs []slog.Attr) (bool, error) {
 	bp, _ := h.bufs.Get().(*[]byte)
 	if bp == nil {
 		bp = new([]byte)
 	}
 	b := (*bp)[:0]
 	defer func() { *bp = b; h.bufs.Put(bp) }()
-	if !r.Time.IsZero() {
+	if !t.IsZero() {
 		b = append(b, "time="...)
-		b = h.appendTime(b, r.Time.Round(0))
+		b = h.appendTime(b, t.Round(0))
 		b = append(b, ' ')
 	}
 	b = append(b, "level="...)
-	b = append(b, r.Level.String()...)
+	b = append(b, level.String()...)
 	b = append(b, " msg="...)
 	var ok bool
-	if b, ok = appendText(b, r.Message); !ok {
-		return h.slow.Handle(ctx, r)
+	if b, ok = appendText(b, msg); !ok {
+		return false, nil
 	}
-	ok = true
-	r.Attrs(func(a slog.Attr) bool {
+	for _, a := range attrs {
 		if a.Key == "" {
-			ok = false
-			return false
+			return false, nil
 		}
 		b = append(b, ' ')
 		if b, ok = appendText(b, a.Key); !ok {
-			return false
+			return false, nil
 		}
 		b = append(b, '=')
 		switch v := a.Value; v.Kind() {
@@ -101,14 +118,13 @@ func (h *textHandler) Handle(ctx context.Context, r slog.Record) error {
 		default:
 			ok = false
 		}
-		return ok
-	})
-	if !ok {
-		return h.slow.Handle(ctx, r)
+		if !ok {
+			return false, nil
+		}
 	}
 	b = append(b, '\n')
 	_, err := h.w.Write(b)
-	return err
+	return true, err
 }
 
 // appendTime appends t as slog does (RFC 3339 with milliseconds).

@@ -21,6 +21,11 @@ type syncBuffer = moduletest.SyncBuffer
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
+// sys is a process with the environment m and the given outputs.
+func sys(m map[string]string, stdout, stderr io.Writer) system {
+	return system{getenv: env(m), stdout: stdout, stderr: stderr}
+}
+
 // startServe starts run("serve", args...) and returns the base URL, the log and
 // a function that stops the server and returns run's result.
 func startServe(t *testing.T, getenv func(string) string, args ...string) (string, *syncBuffer, func() (int, error)) {
@@ -33,13 +38,14 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (strin
 	}
 	done := make(chan result, 1)
 	go func() {
-		code, err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), getenv, io.Discard, logs)
+		code, err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), system{getenv: getenv, stdout: io.Discard, stderr: logs})
 		done <- result{code, err}
 	}()
-	re := regexp.MustCompile(`msg=listening addr=(\S+)`)
+	re := regexp.MustCompile(`msg=listening addr=(\S+)|"msg":"listening","addr":"([^"]+)"`)
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := re.FindStringSubmatch(logs.String()); m != nil {
+			m[1] += m[2]
 			stop := func() (int, error) {
 				cancel()
 				select {
@@ -129,11 +135,11 @@ func TestEnvironmentFlags(t *testing.T) {
 		t.Fatalf("%d %q", code, body)
 	}
 	// The command line wins over the environment.
-	code, err := run(context.Background(), []string{"serve", "--sessions", "nonsense"}, env(map[string]string{"DIRIGO_SESSIONS": "memory"}), io.Discard, io.Discard)
+	code, err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--scripts", dir, "--sessions", "nonsense"}, sys(map[string]string{"DIRIGO_SESSIONS": "memory"}, io.Discard, io.Discard))
 	if err == nil || !strings.Contains(err.Error(), "nonsense") {
 		t.Fatalf("flag over env: %d %v", code, err)
 	}
-	code, err = run(context.Background(), []string{"serve"}, env(map[string]string{"DIRIGO_TIMEOUT": "soon"}), io.Discard, io.Discard)
+	code, err = run(context.Background(), []string{"serve"}, sys(map[string]string{"DIRIGO_TIMEOUT": "soon"}, io.Discard, io.Discard))
 	if code != 2 || err == nil || !strings.Contains(err.Error(), "DIRIGO_TIMEOUT") {
 		t.Fatalf("bad env value: %d %v", code, err)
 	}
@@ -141,16 +147,16 @@ func TestEnvironmentFlags(t *testing.T) {
 
 func TestUsage(t *testing.T) {
 	var out bytes.Buffer
-	if code, err := run(context.Background(), []string{"version"}, env(nil), &out, io.Discard); code != 0 || err != nil || !strings.HasPrefix(out.String(), "dirigo ") {
+	if code, err := run(context.Background(), []string{"version"}, sys(nil, &out, io.Discard)); code != 0 || err != nil || !strings.HasPrefix(out.String(), "dirigo ") {
 		t.Fatalf("version: %d %v %q", code, err, out.String())
 	}
-	if code, err := run(context.Background(), []string{"--no-such-flag"}, env(nil), io.Discard, io.Discard); code != 2 || err == nil {
+	if code, err := run(context.Background(), []string{"--no-such-flag"}, sys(nil, io.Discard, io.Discard)); code != 2 || err == nil {
 		t.Fatalf("bad flag: %d %v", code, err)
 	}
-	if code, err := run(context.Background(), []string{"run"}, env(nil), io.Discard, io.Discard); code != 2 || err == nil {
+	if code, err := run(context.Background(), []string{"run"}, sys(nil, io.Discard, io.Discard)); code != 2 || err == nil {
 		t.Fatalf("run without a file: %d %v", code, err)
 	}
-	if code, err := run(context.Background(), []string{"serve", "extra"}, env(nil), io.Discard, io.Discard); code != 2 || err == nil {
+	if code, err := run(context.Background(), []string{"serve", "extra"}, sys(nil, io.Discard, io.Discard)); code != 2 || err == nil {
 		t.Fatalf("serve with an argument: %d %v", code, err)
 	}
 }
@@ -194,7 +200,7 @@ console.log(JSON.stringify(r));`,
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code, err := run(context.Background(), append([]string{"run", "--scripts", dir, filepath.Join(dir, tc.file)}, tc.args...), env(nil), &stdout, &stderr)
+			code, err := run(context.Background(), append([]string{"run", "--scripts", dir, filepath.Join(dir, tc.file)}, tc.args...), sys(nil, &stdout, &stderr))
 			if code != tc.code {
 				t.Fatalf("exit code %d, want %d (err %v, stderr %s)", code, tc.code, err, stderr.String())
 			}

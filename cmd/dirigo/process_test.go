@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/dirigo/dirigo/internal/redistest"
+	"github.com/dirigo/dirigo/runtime/sessions"
 )
 
 // End-to-end tests with real dirigo processes: restarts, kill -9, several
@@ -66,6 +67,13 @@ var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
 // startProc starts dirigo serve with args and waits until it listens.
 func startProc(t *testing.T, args ...string) *proc {
 	t.Helper()
+	return startProcLog(t, "", args...)
+}
+
+// startProcLog is startProc for a server that logs to logFile (--log-file)
+// instead of stderr.
+func startProcLog(t *testing.T, logFile string, args ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(binary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -90,6 +98,22 @@ func startProc(t *testing.T, args ...string) *proc {
 		}
 	}()
 	go func() { _ = cmd.Wait(); close(p.done) }()
+	if logFile != "" {
+		go func() {
+			for {
+				data, _ := os.ReadFile(logFile)
+				if m := listening.FindSubmatch(data); m != nil {
+					addr <- string(m[1])
+					return
+				}
+				select {
+				case <-p.done:
+					return
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+		}()
+	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-p.done
@@ -400,6 +424,10 @@ func TestRedisOutage(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	close(stop)
 	wg.Wait()
+	// Not ready while the store is down.
+	if code, body, err := newClient().get(p.url + "/_dirigo/readyz"); err != nil || code != 503 || !strings.Contains(body, "session store") {
+		t.Errorf("readyz with Redis down: %d %q %v", code, body, err)
+	}
 	codes.Range(func(k, _ any) bool {
 		switch k {
 		case 200, 503:
@@ -429,6 +457,15 @@ func TestRedisOutage(t *testing.T) {
 			t.Fatalf("no recovery after Redis came back: %d %v", code, err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		code, body, err := newClient().get(p.url + "/_dirigo/readyz")
+		if err == nil && code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready after Redis came back: %d %q %v", code, body, err)
+		}
 	}
 	if strings.Contains(p.logs.String(), "panic") {
 		t.Fatalf("panic in the log:\n%s", p.logs.String())
@@ -470,5 +507,134 @@ setTimeout(function () { s.setAttribute("n", 41); require("http/response").print
 	p = startProc(t, args...)
 	if n := mustCount(t, c, p.url); n != 42 {
 		t.Fatalf("after restart: %d, want 42", n)
+	}
+}
+
+// waitLog polls file until it matches re, for at most 10 seconds.
+func waitLog(t *testing.T, file string, re *regexp.Regexp) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, _ := os.ReadFile(file)
+		if re.Match(data) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never matched %s:\n%s", file, re, data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// SIGHUP reopens the log file (after logrotate moved it) and reloads the
+// cookie keys from their file, instead of killing the process: a rotation
+// that keeps the old key keeps its sessions, one that drops it ends them,
+// and a broken key file keeps the keys in use.
+func TestSIGHUP(t *testing.T) {
+	dir, tmp := scriptDir(t), t.TempDir()
+	logFile, keyFile := filepath.Join(tmp, "dirigo.log"), filepath.Join(tmp, "keys")
+	keyA, keyB := sessions.FormatKeys([]sessions.Key{sessions.GenerateKey()}), sessions.FormatKeys([]sessions.Key{sessions.GenerateKey()})
+	writeKeys := func(content string) {
+		t.Helper()
+		if err := os.WriteFile(keyFile, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeKeys("# the cookie keys, newest first\n" + keyA + "\n")
+	p := startProcLog(t, logFile, "--scripts", dir, "--sessions", "memory", "--log-file", logFile, "--session-keys-file", keyFile)
+	hup := func(n int, what string) {
+		t.Helper()
+		if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		waitLog(t, logFile, regexp.MustCompile(`(?s)(msg="SIGHUP: .*){`+strconv.Itoa(n)+`}`))
+		if !strings.Contains(readFile(t, logFile), what) {
+			t.Fatalf("after SIGHUP %d the log lacks %q:\n%s", n, what, readFile(t, logFile))
+		}
+	}
+	c := newClient()
+	mustCount(t, c, p.url)
+	signedWithA := &client{cookie: c.cookie, hc: c.hc}
+
+	// logrotate moves the file away, then signals.
+	if err := os.Rename(logFile, logFile+".1"); err != nil {
+		t.Fatal(err)
+	}
+	writeKeys(keyB + "\n" + keyA + "\n")
+	hup(2, `msg="SIGHUP: reloaded the cookie keys"`) // the reopen and the reload
+	if n := mustCount(t, c, p.url); n != 2 {
+		t.Fatalf("after adding a key: %d, want 2 (the old key still verifies)", n)
+	}
+	waitLog(t, logFile, regexp.MustCompile(`msg=request method=GET path=/counter status=200`))
+	if old := readFile(t, logFile+".1"); !strings.Contains(old, "msg=listening") || strings.Contains(old, `msg="SIGHUP`) {
+		t.Errorf("the rotated file:\n%s", old)
+	}
+
+	writeKeys(keyB)
+	hup(4, "reloaded the cookie keys")
+	if n := mustCount(t, c, p.url); n != 3 {
+		t.Fatalf("re-signed cookie after dropping the old key: %d, want 3", n)
+	}
+	if n := mustCount(t, signedWithA, p.url); n != 1 {
+		t.Fatalf("a cookie of the dropped key: %d, want 1 (a new session)", n)
+	}
+
+	writeKeys("not a key")
+	hup(6, "keeping the old ones")
+	if n := mustCount(t, c, p.url); n != 4 {
+		t.Fatalf("after a broken key file: %d, want 4", n)
+	}
+	select {
+	case <-p.done:
+		t.Fatal("SIGHUP ended the process")
+	default:
+	}
+	p.term(t)
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// On SIGTERM with --shutdown-delay the server says it is not ready and
+// keeps serving, so a load balancer can stop sending it requests; a second
+// signal ends the wait.
+func TestDrainReadiness(t *testing.T) {
+	p := startProc(t, "--scripts", scriptDir(t), "--sessions", "memory", "--shutdown-delay", "10m")
+	c := newClient()
+	if code, body, err := c.get(p.url + "/_dirigo/readyz"); err != nil || code != 200 || body != "ready\n" {
+		t.Fatalf("readyz: %d %q %v", code, body, err)
+	}
+	mustCount(t, c, p.url)
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, body, err := c.get(p.url + "/_dirigo/readyz")
+		if err == nil && code == 503 && strings.Contains(body, "draining") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz while draining: %d %q %v", code, body, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code, _, err := c.get(p.url + "/_dirigo/healthz"); err != nil || code != 200 {
+		t.Errorf("healthz while draining: %d %v", code, err)
+	}
+	if n := mustCount(t, c, p.url); n != 2 {
+		t.Errorf("a request while draining: %d", n)
+	}
+	p.term(t) // the second signal
+	for _, want := range []string{"shutting down: not ready, still serving", "draining requests in flight", "msg=stopped"} {
+		if !strings.Contains(p.logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, p.logs.String())
+		}
 	}
 }

@@ -5,27 +5,60 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/dirigo/dirigo/internal/metrics"
 	"github.com/dirigo/dirigo/modules"
 	"github.com/dirigo/dirigo/runtime"
 	"github.com/dirigo/dirigo/runtime/sessions"
 )
 
 // serve runs the HTTP server until ctx is done, then drains it.
-func serve(ctx context.Context, f *flags, stderr io.Writer) error {
-	logger, closeLog, err := newLogger(f, stderr)
+func serve(ctx context.Context, f *flags, sys system) error {
+	// What a first run gets wrong is checked before anything is created.
+	root, err := scriptRoot(f.scripts)
 	if err != nil {
 		return err
 	}
-	defer closeLog()
+	trusted, err := f.proxies()
+	if err != nil {
+		return err
+	}
+	if f.sessionKeys != "" && f.sessionKeysFile != "" {
+		return errors.New("--session-keys and --session-keys-file: give one of them")
+	}
+	lg, err := openLogs(f, sys.stderr)
+	if err != nil {
+		return err
+	}
+	defer lg.close()
+	logger := lg.logger
 
+	ln, err := listen(f.addr, "--addr")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	b := readBuild()
+	m := metrics.New(metrics.Build{Version: b.Version, Revision: b.Revision, GoVersion: b.Go})
+	var adminLn net.Listener
+	var admin *http.Server
+	if f.adminAddr != "" {
+		if adminLn, err = listen(f.adminAddr, "--admin-addr"); err != nil {
+			return err
+		}
+		defer adminLn.Close()
+	}
+
+	dataExisted := exists(f.data)
 	store, closeStore, err := openStore(f, logger)
 	if err != nil {
 		return err
@@ -35,11 +68,29 @@ func serve(ctx context.Context, f *flags, stderr io.Writer) error {
 			logger.Error("closing the session store", "error", err)
 		}
 	}()
-	keys, err := sessionKeys(f)
+	noteData := func() {
+		if !dataExisted && exists(f.data) {
+			dataExisted = true
+			abs, _ := filepath.Abs(f.data)
+			logger.Info("created the data folder", "path", abs)
+		}
+	}
+	noteData()
+	hl := newHealth(store, m.Handler())
+	if adminLn != nil {
+		// Served from now on, so probes see the warm-up.
+		admin = &http.Server{Handler: hl, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = admin.Serve(adminLn) }()
+		defer admin.Close()
+		logger.Info("admin endpoints", "addr", adminLn.Addr().String(),
+			"readyz", displayURL("http", adminLn.Addr())+"readyz", "metrics", displayURL("http", adminLn.Addr())+"metrics")
+	}
+	keys, keyFile, err := sessionKeys(f, logger)
 	if err != nil {
 		return err
 	}
-	mgr, err := sessions.NewManager(store, sessions.Config{
+	noteData()
+	mgr, err := sessions.NewManager(m.Store(storeKind(f.sessions), store), sessions.Config{
 		CookieName:  f.sessionCookie,
 		IdleTimeout: orNone(f.sessionTimeout),
 		Lifetime:    orNone(f.sessionLifetime),
@@ -53,38 +104,38 @@ func serve(ctx context.Context, f *flags, stderr io.Writer) error {
 	defer mgr.Close()
 
 	srv, err := runtime.NewServer(runtime.Config{
-		Root:         f.scripts,
-		Sessions:     mgr,
-		PoolSize:     f.pool,
-		QueueTimeout: f.queueTimeout,
-		Timeout:      orNone(f.timeout),
-		MaxBodyBytes: f.maxBody,
-		Dev:          f.dev,
-		Logger:       logger,
+		Root:           root,
+		Sessions:       mgr,
+		PoolSize:       f.pool,
+		QueueTimeout:   f.queueTimeout,
+		Timeout:        orNone(f.timeout),
+		MaxBodyBytes:   f.maxBody,
+		Dev:            f.dev,
+		Logger:         logger,
+		Observer:       m,
+		AccessLog:      lg.access,
+		TrustedProxies: trusted,
 	}, modules.Builtin()...)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	m.WatchPool(srv.PoolStats)
 
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		return err
+	door := frontDoor{app: srv}
+	if adminLn == nil {
+		door.admin = hl
 	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           door,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	scheme := "http"
-	if f.tlsCert != "" || f.tlsKey != "" {
+	if f.tls() {
 		scheme = "https"
 	}
-	root, _ := filepath.Abs(f.scripts)
-	logger.Info("listening", "addr", ln.Addr().String(), "url", scheme+"://"+ln.Addr().String()+"/",
-		"scripts", root, "sessions", storeName(f.sessions))
-
 	errc := make(chan error, 1)
 	go func() {
 		if scheme == "https" {
@@ -93,10 +144,35 @@ func serve(ctx context.Context, f *flags, stderr io.Writer) error {
 			errc <- hs.Serve(ln)
 		}
 	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	hl.serving(srv)
+	attrs := []any{"addr", ln.Addr().String(), "url", displayURL(scheme, ln.Addr()), "scripts", root, "sessions", storeName(f.sessions)}
+	if isLoopback(ln.Addr()) {
+		attrs = append(attrs, "note", "this machine only; --addr :"+port(ln.Addr())+" listens on every interface")
+	}
+	logger.Info("listening", attrs...)
+
+	for running := true; running; {
+		select {
+		case err := <-errc:
+			return err
+		case <-sys.hup:
+			if err := lg.reopen(); err != nil {
+				logger.Error("SIGHUP: reopening the log files", "error", err)
+			} else if len(lg.files) > 0 {
+				logger.Info("SIGHUP: reopened the log files")
+			}
+			reloadKeys(f, keyFile, mgr, logger)
+		case <-ctx.Done():
+			running = false
+		}
+	}
+	hl.draining()
+	if f.shutdownDelay > 0 {
+		logger.Info("shutting down: not ready, still serving", "for", f.shutdownDelay.String())
+		select {
+		case <-time.After(f.shutdownDelay):
+		case <-sys.hurry:
+		}
 	}
 	logger.Info("shutting down: draining requests in flight")
 	grace := 30 * time.Second
@@ -105,6 +181,14 @@ func serve(ctx context.Context, f *flags, stderr io.Writer) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
+	go func() {
+		select {
+		case <-sys.hurry:
+			logger.Warn("shutting down: not waiting for requests in flight")
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
 	if err := hs.Shutdown(sctx); err != nil {
 		logger.Error("shutdown", "error", err)
 		_ = hs.Close()
@@ -116,6 +200,83 @@ func serve(ctx context.Context, f *flags, stderr io.Writer) error {
 	return nil
 }
 
+// scriptRoot checks the script root and returns its absolute path.
+func scriptRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", fmt.Errorf("no script root at %s: create it (mkdir -p %s) or point --scripts (DIRIGO_SCRIPTS) at your scripts folder", abs, dir)
+	case err != nil:
+		return "", fmt.Errorf("script root: %w", err)
+	case !fi.IsDir():
+		return "", fmt.Errorf("the script root %s is not a folder: point --scripts at the folder that holds your scripts", abs)
+	}
+	return abs, nil
+}
+
+// listen listens on addr, explaining the usual failures.
+func listen(addr, flagName string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case err == nil:
+		return ln, nil
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("cannot listen on %s: the port is already in use (another dirigo?); stop that process or choose another port, e.g. %s %s", addr, flagName, nextPort(addr))
+	case errors.Is(err, syscall.EACCES):
+		return nil, fmt.Errorf("cannot listen on %s: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE); choose a port above 1024 with %s", addr, flagName)
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return nil, fmt.Errorf("cannot listen on %s: no interface of this machine has that address; use 127.0.0.1 (this machine) or leave the host out (%s :8080) for every interface", addr, flagName)
+	default:
+		return nil, fmt.Errorf("cannot listen on %s (%s): %w", addr, flagName, err)
+	}
+}
+
+// nextPort returns addr with the port after its own.
+func nextPort(addr string) string {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "127.0.0.1:8081"
+	}
+	var n int
+	if _, err := fmt.Sscan(p, &n); err != nil || n <= 0 || n >= 65535 {
+		return net.JoinHostPort(host, "8081")
+	}
+	return net.JoinHostPort(host, fmt.Sprint(n+1))
+}
+
+// displayURL is a clickable URL of the listener: localhost when it listens
+// on the loopback or on every interface.
+func displayURL(scheme string, a net.Addr) string {
+	host, p, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return scheme + "://" + a.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsLoopback() || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return scheme + "://" + net.JoinHostPort(host, p) + "/"
+}
+
+func isLoopback(a net.Addr) bool {
+	host, _, err := net.SplitHostPort(a.String())
+	ip := net.ParseIP(host)
+	return err == nil && ip != nil && ip.IsLoopback()
+}
+
+func port(a net.Addr) string {
+	_, p, _ := net.SplitHostPort(a.String())
+	return p
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
 // orNone maps the command line's "<= 0 means none" to the negative value
 // the configs use for none (their zero means the default).
 func orNone(d time.Duration) time.Duration {
@@ -125,17 +286,73 @@ func orNone(d time.Duration) time.Duration {
 	return d
 }
 
-// sessionKeys returns the cookie key ring: --session-keys, or the keys kept
-// in the data folder (generated there on first start).
-func sessionKeys(f *flags) ([]sessions.Key, error) {
-	if f.sessionKeys != "" {
+// sessionKeys returns the cookie key ring and the file it came from ("" for
+// keys given on the command line): --session-keys, --session-keys-file, or
+// the keys kept in the data folder (generated there on first start).
+func sessionKeys(f *flags, logger *slog.Logger) ([]sessions.Key, string, error) {
+	switch {
+	case f.sessionKeys != "":
 		keys, err := sessions.ParseKeys(f.sessionKeys)
 		if err != nil {
-			return nil, fmt.Errorf("--session-keys: %w", err)
+			return nil, "", fmt.Errorf("--session-keys: %w", err)
 		}
-		return keys, nil
+		return keys, "", nil
+	case f.sessionKeysFile != "":
+		keys, err := readKeyFile(f.sessionKeysFile)
+		if err != nil {
+			return nil, "", fmt.Errorf("--session-keys-file: %w", err)
+		}
+		return keys, f.sessionKeysFile, nil
 	}
-	return sessions.LoadOrCreateKeys(filepath.Join(f.data, "session-keys"))
+	file := filepath.Join(f.data, "session-keys")
+	existed := exists(file)
+	keys, err := sessions.LoadOrCreateKeys(file)
+	if err != nil {
+		return nil, "", err
+	}
+	if !existed {
+		abs, _ := filepath.Abs(file)
+		logger.Info("generated a cookie signing key", "file", abs,
+			"note", "keep it secret and keep it: every process that shares sessions needs the same key (see --session-keys-file)")
+	}
+	return keys, file, nil
+}
+
+// readKeyFile reads a key ring from a file: keys newest first, one per line
+// or comma-separated; blank lines and lines starting with # are ignored.
+func readKeyFile(file string) ([]sessions.Key, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var entries []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			entries = append(entries, line)
+		}
+	}
+	keys, err := sessions.ParseKeys(strings.Join(entries, ","))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return keys, nil
+}
+
+// reloadKeys reads the key file again (SIGHUP) and gives its keys to mgr.
+func reloadKeys(f *flags, file string, mgr *sessions.Manager, logger *slog.Logger) {
+	if file == "" {
+		logger.Info("SIGHUP: the cookie keys come from --session-keys; nothing to reload")
+		return
+	}
+	keys, err := readKeyFile(file)
+	if err == nil {
+		err = mgr.SetKeys(keys)
+	}
+	if err != nil {
+		logger.Error("SIGHUP: reloading the cookie keys; keeping the old ones", "file", file, "error", err)
+		return
+	}
+	logger.Info("SIGHUP: reloaded the cookie keys", "file", file, "keys", len(keys))
 }
 
 // storeName returns what the log may show of a --sessions value (no password).
@@ -144,6 +361,18 @@ func storeName(s string) string {
 		return s[:strings.Index(s, "://")+3] + "***" + s[i:]
 	}
 	return s
+}
+
+// storeKind is the store label of the metrics: memory, bolt or redis.
+func storeKind(s string) string {
+	switch s = strings.TrimSpace(s); {
+	case strings.HasPrefix(s, "bolt"):
+		return "bolt"
+	case strings.HasPrefix(s, "redis"):
+		return "redis"
+	default:
+		return s
+	}
 }
 
 // runFile runs one script in batch mode and returns its exit code.

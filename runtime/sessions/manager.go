@@ -14,8 +14,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/gorilla/securecookie"
 )
 
 // Defaults of Config.
@@ -89,9 +87,9 @@ type Manager struct {
 	store  Store
 	locker Locker
 	cfg    Config
-	codecs []*securecookie.SecureCookie
-	locks  lockTable // one holder per session key: the session lock
-	admits lockTable // Config.MaxParallel holders per session key: Admit
+	ring   atomic.Pointer[keyRing] // the cookie keys (SetKeys replaces them)
+	locks  lockTable               // one holder per session key: the session lock
+	admits lockTable               // Config.MaxParallel holders per session key: Admit
 	now    func() time.Time
 	log    *slog.Logger
 
@@ -161,27 +159,11 @@ func NewManager(store Store, cfg Config) (*Manager, error) {
 	m.locker, _ = store.(Locker)
 	m.locks.init(1)
 	m.admits.init(cfg.MaxParallel)
-	for i, k := range cfg.Keys {
-		if n := len(k.Hash); n < 32 {
-			return nil, fmt.Errorf("sessions: key %d: signing key is %d bytes, want at least 32", i+1, n)
-		}
-		switch len(k.Block) {
-		case 0, 16, 24, 32:
-		default:
-			return nil, fmt.Errorf("sessions: key %d: encryption key is %d bytes, want 16, 24 or 32", i+1, len(k.Block))
-		}
-		c := securecookie.New(k.Hash, k.Block)
-		c.SetSerializer(securecookie.NopEncoder{})
-		c.MaxLength(maxCookieBytes)
-		if cfg.Lifetime > 0 {
-			// A cookie is (re)signed whenever its session is created or
-			// rotated, so it can never be older than the session's lifetime.
-			c.MaxAge(int((cfg.Lifetime + time.Minute) / time.Second))
-		} else {
-			c.MaxAge(0)
-		}
-		m.codecs = append(m.codecs, c)
+	ring, err := newKeyRing(cfg.Keys, cfg.Lifetime)
+	if err != nil {
+		return nil, err
 	}
+	m.ring.Store(ring)
 	if sw, ok := store.(Sweeper); ok {
 		m.swept.Add(1)
 		go m.sweep(sw)
@@ -275,19 +257,20 @@ func (m *Manager) decode(name, value string) (id, key string, keyIndex int) {
 		return "", "", -1
 	}
 	now := m.now().Unix()
+	ring := m.ring.Load()
 	if v, ok := m.verified.Load(value); ok {
 		e := v.(*verifiedCookie)
-		if e.name == name && (e.expires == 0 || now < e.expires) {
+		if e.name == name && e.ring == ring && (e.expires == 0 || now < e.expires) {
 			return e.id, e.storeKey, e.keyIndex
 		}
 		if _, deleted := m.verified.LoadAndDelete(value); deleted {
 			m.nverified.Add(-1)
 		}
 	}
-	for i, c := range m.codecs {
+	for i, c := range ring.codecs {
 		var raw []byte
 		if c.Decode(name, value, &raw) == nil && validID(raw) {
-			e := m.remember(name, value, string(raw), i)
+			e := m.remember(name, value, string(raw), i, ring)
 			return e.id, e.storeKey, i
 		}
 	}
@@ -298,15 +281,16 @@ func (m *Manager) decode(name, value string) (id, key string, keyIndex int) {
 type verifiedCookie struct {
 	name, id string
 	storeKey string
-	keyIndex int   // index of the key that verified it
-	expires  int64 // Unix seconds after which its timestamp is too old (0: never)
+	keyIndex int      // index of the key that verified it
+	ring     *keyRing // the key ring it verified with: stale once SetKeys replaced it
+	expires  int64    // Unix seconds after which its timestamp is too old (0: never)
 }
 
 // maxVerifiedCookies bounds the verified-cookie memory.
 const maxVerifiedCookies = 10000
 
-func (m *Manager) remember(name, value, id string, keyIndex int) *verifiedCookie {
-	e := &verifiedCookie{name: name, id: id, storeKey: storeKey(id), keyIndex: keyIndex}
+func (m *Manager) remember(name, value, id string, keyIndex int, ring *keyRing) *verifiedCookie {
+	e := &verifiedCookie{name: name, id: id, storeKey: storeKey(id), keyIndex: keyIndex, ring: ring}
 	if m.cfg.Lifetime > 0 {
 		ts, ok := cookieTimestamp(value)
 		if !ok {
@@ -338,7 +322,7 @@ func cookieTimestamp(value string) (int64, bool) {
 
 // encode signs id with the first key.
 func (m *Manager) encode(name, id string) (string, error) {
-	return m.codecs[0].Encode(name, []byte(id))
+	return m.ring.Load().codecs[0].Encode(name, []byte(id))
 }
 
 // newID returns a fresh session ID: 32 bytes from crypto/rand, base64url.

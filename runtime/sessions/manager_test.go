@@ -69,8 +69,9 @@ func TestVerifiedCookieMemoryExpires(t *testing.T) {
 		t.Fatal("a fresh cookie was refused")
 	}
 	// Remembered: verified without the key now.
-	good := m.codecs
-	m.codecs = newTestManager(t).codecs
+	ring := m.ring.Load()
+	good := ring.codecs
+	ring.codecs = newTestManager(t).ring.Load().codecs
 	if id, _, _ := m.decode("sid", v); id == "" {
 		t.Fatal("a verified cookie was not remembered")
 	}
@@ -82,7 +83,7 @@ func TestVerifiedCookieMemoryExpires(t *testing.T) {
 	if id, _, _ := m.decode("sid", v); id != "" {
 		t.Fatal("a remembered cookie outlived its lifetime")
 	}
-	m.codecs = good
+	ring.codecs = good
 }
 
 // FuzzCookie feeds hostile cookie values to the decoder: it must never

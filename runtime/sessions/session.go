@@ -641,3 +641,16 @@ func (s *Session) End() {
 	clear(s.changes)
 	m.handles.Put(s)
 }
+
+// LogID returns a short hash of the session ID for logs, "" when the request
+// has no stored session: the first 12 characters of the session's store
+// key. It ties the requests of one session (and its stored record) together
+// without showing the ID, which the hash cannot be turned back into. It does
+// no I/O and never loads the session.
+func (s *Session) LogID() string {
+	const n = 12
+	if len(s.storedKey) < n {
+		return ""
+	}
+	return s.storedKey[:n]
+}

@@ -232,6 +232,8 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 		return str(locale(r.Header.Get("Accept-Language")))
 	})
 	set("getInputStream", func(goja.FunctionCall) goja.Value { return inputStream(vm, body()) })
+	// dirigo's extension: the request's ID (X-Request-Id), as the log and the response show it.
+	set("getRequestId", func(goja.FunctionCall) goja.Value { c, _ := current(); return str(c.RequestID()) })
 	if f == dirigible.V2 {
 		set("getInput", func(goja.FunctionCall) goja.Value { return inputStream(vm, body()) })
 		set("readInput", func(goja.FunctionCall) goja.Value { return signedBytes(rt, body()) })

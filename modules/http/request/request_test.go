@@ -398,7 +398,7 @@ var requestFunctions = []string{
 	"getInputStream", "getJSON", "getLocalAddress", "getLocalName", "getLocalPort", "getLocale", "getMethod",
 	"getParameter", "getParameterNames", "getParameterValues", "getParameters", "getPathInfo",
 	"getPathTranslated", "getProtocol", "getQueryParametersMap", "getQueryString", "getRemoteAddress",
-	"getRemoteHost", "getRemotePort", "getRemoteUser", "getRequestURI", "getRequestURL", "getResourcePath",
+	"getRemoteHost", "getRemotePort", "getRemoteUser", "getRequestId", "getRequestURI", "getRequestURL", "getResourcePath",
 	"getScheme", "getServerName", "getServerPort", "getServicePath", "getText", "isSecure", "isUserInRole",
 	"isValid", "json", "removeAttribute", "setAttribute",
 }
@@ -574,5 +574,40 @@ Response.print(method + " " + (Request.getParameter("a") as string));`},
 				t.Errorf("got %d %q, want 200 %q", resp.StatusCode, body, "GET 1")
 			}
 		})
+	}
+}
+
+// request.getRequestId() (a dirigo extension) is the ID the response and the
+// log carry: the client's X-Request-Id when valid, else one the server made.
+func TestRequestID(t *testing.T) {
+	s := moduletest.New(t, map[string]string{"id.js": `require("http/response").print(require("http/request").getRequestId())`}, oneVM)
+	tests := []struct {
+		name, sent string
+		kept       bool
+	}{
+		{"client's", "abc-123_x.y:z", true},
+		{"none", "", false},
+		{"hostile", "a b\"c<x>", false},
+		{"too long", strings.Repeat("a", 129), false},
+	}
+	for _, tc := range tests {
+		req, _ := http.NewRequest("GET", s.URL+"/id", nil)
+		if tc.sent != "" {
+			req.Header["X-Request-Id"] = []string{tc.sent}
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got := string(b)
+		if got == "" || got != resp.Header.Get("X-Request-Id") || (got == tc.sent) != tc.kept {
+			t.Errorf("%s: sent %q, script saw %q, response header %q", tc.name, tc.sent, got, resp.Header.Get("X-Request-Id"))
+		}
+	}
+	w := moduletest.Eval(t, `var r = require("sdk/http/request"); require("http/response").print(typeof r.getRequestId())`, nil, oneVM)
+	if w.Body.String() != "string" {
+		t.Errorf("sdk/http: %q", w.Body.String())
 	}
 }
