@@ -252,29 +252,43 @@ require("http/response").print([before !== after, after === s.getId(), s.getAttr
 }
 
 func TestIdleExpiry(t *testing.T) {
+	var offset atomic.Int64 // a fake clock the test moves
 	s, _ := newServer(t, map[string]string{
-		"short.js": `var s = require("http/session"); s.setAttribute("n", 41); s.setMaxInactiveInterval(1); require("http/response").print(String(s.getMaxInactiveInterval()));`,
-	}, moduletest.Options{})
-	if _, body := s.Get(t, "/short"); body != "1" {
+		"short.js": `var s = require("http/session"); s.setAttribute("n", 41); s.setMaxInactiveInterval(60); require("http/response").print(String(s.getMaxInactiveInterval()));`,
+	}, moduletest.Options{Sessions: func(c *sessions.Config) {
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	}})
+	if _, body := s.Get(t, "/short"); body != "60" {
 		t.Fatalf("short: %q", body)
 	}
+	offset.Add(int64(50 * time.Second))
 	if _, body := s.Get(t, "/counter"); !strings.HasPrefix(body, "42:false:") {
 		t.Fatalf("within the interval: %q", body)
 	}
-	time.Sleep(1300 * time.Millisecond)
+	offset.Add(int64(61 * time.Second))
 	if _, body := s.Get(t, "/counter"); !strings.HasPrefix(body, "1:true:") {
 		t.Fatalf("after the idle timeout: %q", body)
 	}
 }
 
 func TestAbsoluteLifetime(t *testing.T) {
-	s, _ := newServer(t, nil, moduletest.Options{Sessions: func(c *sessions.Config) { c.Lifetime = time.Second }})
+	// A fake clock: the test moves time, so a loaded machine cannot make
+	// the requests straddle the lifetime by accident.
+	var offset atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	s, _ := newServer(t, nil, moduletest.Options{Sessions: func(c *sessions.Config) {
+		c.Lifetime = time.Hour
+		c.IdleTimeout = 30 * time.Minute
+		c.Now = now
+	}})
 	s.Get(t, "/counter")
 	for i := 0; i < 3; i++ { // activity does not extend the lifetime
-		time.Sleep(300 * time.Millisecond)
-		s.Get(t, "/counter")
+		offset.Add(int64(18 * time.Minute))
+		if _, body := s.Get(t, "/counter"); !strings.HasPrefix(body, fmt.Sprintf("%d:false:", i+2)) {
+			t.Fatalf("within the lifetime, request %d: %q", i+2, body)
+		}
 	}
-	time.Sleep(400 * time.Millisecond)
+	offset.Add(int64(7 * time.Minute)) // 61 minutes after creation, 7 after the last request
 	if _, body := s.Get(t, "/counter"); !strings.HasPrefix(body, "1:true:") {
 		t.Fatalf("after the lifetime: %q", body)
 	}
