@@ -218,13 +218,16 @@ func TestFailingFile(t *testing.T) {
 			if err := boltstore.BreakFile(s); err != nil {
 				t.Fatal(err)
 			}
-			if m.sync == boltstore.SyncInterval {
-				// The first write after the failure is accepted (the flush
-				// has not failed yet); then writes fail.
-				_ = s.Update(bg(), key, &sessions.Change{Meta: live(time.Now())})
-				time.Sleep(50 * time.Millisecond)
-			}
 			err = s.Update(bg(), key, &sessions.Change{Meta: live(time.Now())})
+			if m.sync == boltstore.SyncInterval {
+				// Writes are accepted until a background flush has failed;
+				// from then on they fail. Wait for that (bounded: a loaded
+				// machine may delay the flush, but not for ten seconds).
+				for deadline := time.Now().Add(10 * time.Second); err == nil && time.Now().Before(deadline); {
+					time.Sleep(10 * time.Millisecond)
+					err = s.Update(bg(), key, &sessions.Change{Meta: live(time.Now())})
+				}
+			}
 			if err == nil || !strings.Contains(err.Error(), path) {
 				t.Fatalf("Update on a failing file = %v, want an error naming the file", err)
 			}
