@@ -64,6 +64,7 @@ func NewServer(cfg Config, modules ...Module) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime: opening script root: %w", err)
 	}
+	setRegexpTimeout(cfg.Timeout)
 	h, err := newHost(cfg, root, filepath.ToSlash(abs), modules)
 	if err != nil {
 		root.Close()
@@ -126,7 +127,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	gen := s.generation()
 	route, err := s.resolve(r.URL.Path, gen)
-	status, n := 0, int64(0)
+	status, n, abort := 0, int64(0), false
 	switch {
 	case errors.Is(err, ErrBadPath):
 		status = http.StatusBadRequest
@@ -147,7 +148,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case route.Kind == RouteStatic:
 		status, n = s.serveStatic(w, r, route)
 	default:
-		status, n = s.serveScript(w, r, route, gen)
+		status, n, abort = s.serveScript(w, r, route, gen)
 	}
 	// The request log line: through the handler directly, with at most the
 	// five attributes a Record holds inline and no caller PC, since
@@ -164,6 +165,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		)
 		_ = h.Handle(r.Context(), rec)
 	}
+	if abort {
+		// The script failed after part of its response went out: end the
+		// connection (HTTP/1) or stream (HTTP/2) without the end of the
+		// body, so that the client sees an error, not a complete response.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 func plainError(w http.ResponseWriter, status int) int64 {
@@ -176,11 +183,12 @@ func plainError(w http.ResponseWriter, status int) int64 {
 	return int64(n)
 }
 
-// serveScript runs the script of route and sends its response.
-func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route, gen uint64) (status int, n int64) {
+// serveScript runs the script of route and sends its response. abort
+// reports a failure after the response started: the caller must abort it.
+func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route, gen uint64) (status int, n int64, abort bool) {
 	prog, err := s.h.loader.program(route.File, gen)
 	if errors.Is(err, fs.ErrNotExist) { // removed since it was resolved
-		return http.StatusNotFound, plainError(w, http.StatusNotFound)
+		return http.StatusNotFound, plainError(w, http.StatusNotFound), false
 	}
 	if err != nil {
 		return s.fail(w, r, nil, route.File, err)
@@ -189,27 +197,31 @@ func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route
 	if err != nil {
 		s.log.Warn("no VM free", "path", r.URL.Path, "error", err)
 		w.Header().Set("Retry-After", "1")
-		return http.StatusServiceUnavailable, plainError(w, http.StatusServiceUnavailable)
+		return http.StatusServiceUnavailable, plainError(w, http.StatusServiceUnavailable), false
 	}
 	c := &vm.scratch
 	c.reset(r.Context(), gen, r, route, s.cfg.Sessions, s.log, s.cfg.MaxBodyBytes)
 	c.resp.init(w, s.cfg.ResponseBuffer, c)
+	c.resp.maxOutput = s.cfg.MaxOutput
 	defer func() { // also when something below panics
 		c.end()
 		s.pool.put(vm)
 	}()
-	if err = vm.run(c, route.File, prog); err != nil {
+	if err = vm.run(c, route.File, prog); err == nil {
+		err = c.resp.overflow // the script caught the exception; the response has failed all the same
+	}
+	if err != nil {
 		return s.fail(w, r, c, route.File, err)
 	}
 	if ferr := c.resp.finish(); ferr != nil && c.resp.failed != nil {
 		s.log.Error("committing session", "path", r.URL.Path, "script", route.File, "error", ferr)
 	}
-	return c.resp.status, c.resp.written
+	return c.resp.status, c.resp.written, false
 }
 
-// fail logs a script failure and answers it, unless the response has
-// already started (then it only ends it).
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *Call, file string, err error) (int, int64) {
+// fail logs a script failure and answers it; when the response has already
+// started, it reports that the caller must abort it.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *Call, file string, err error) (int, int64, bool) {
 	status := statusOf(err)
 	se := scriptError(err, file)
 	level := slog.LevelError
@@ -233,14 +245,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *Call, file stri
 		var resp Response
 		resp.init(w, 0, nil)
 		resp.sendPlain(status, body, true)
-		return status, resp.written
+		return status, resp.written, false
 	}
 	if c.resp.started {
 		c.resp.done = true
-		return c.resp.status, c.resp.written
+		return c.resp.status, c.resp.written, true
 	}
 	c.resp.sendPlain(status, body, true)
-	return status, c.resp.written
+	return status, c.resp.written, false
 }
 
 // statusOf maps a script failure to its HTTP status.
@@ -248,7 +260,7 @@ func statusOf(err error) int {
 	switch {
 	case errors.Is(err, ErrTimeout):
 		return http.StatusGatewayTimeout
-	case errors.Is(err, sessions.ErrBusy), errors.Is(err, sessions.ErrUnavailable), errors.Is(err, sessions.ErrFull):
+	case errors.Is(err, ErrMemory), errors.Is(err, sessions.ErrBusy), errors.Is(err, sessions.ErrUnavailable), errors.Is(err, sessions.ErrFull):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrBodyTooLarge):
 		return http.StatusRequestEntityTooLarge
