@@ -53,12 +53,14 @@ type limits struct {
 	jsonDepth int
 }
 
-// Bounds of the limits, whatever the memory: V8's longest string, a walk of
-// an array-like that takes well under a second in goja, 4 GiB buffers.
+// Bounds of the limits, whatever the memory: V8's longest string; an
+// array-like walk or a typed array of about two seconds' work in goja at
+// most (an element of a sparse array costs about 200 ns, of a typed array
+// about 10 ns), and enough for any array a 10 MiB JSON body holds.
 const (
 	maxStringCap = 1<<29 - 24
-	maxArrayCap  = 1 << 24
-	maxBytesCap  = 1 << 32
+	maxArrayCap  = 1 << 23
+	maxBytesCap  = 1 << 28
 	minLimit     = 1 << 20
 	// maxJSONDepth bounds JSON nesting (MySQL allows 100, Go's encoding/json
 	// 10000; goja's stringify is quadratic in the depth).

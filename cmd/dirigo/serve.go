@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -51,6 +52,8 @@ func serve(ctx context.Context, f *flags, stderr io.Writer) error {
 	}
 	defer mgr.Close()
 
+	maxMemory := f.maxMemory.bytes()
+	setMemoryLimit(maxMemory, logger)
 	srv, err := runtime.NewServer(runtime.Config{
 		Root:         f.scripts,
 		Sessions:     mgr,
@@ -58,6 +61,8 @@ func serve(ctx context.Context, f *flags, stderr io.Writer) error {
 		QueueTimeout: f.queueTimeout,
 		Timeout:      orNone(f.timeout),
 		MaxBodyBytes: f.maxBody,
+		MaxOutput:    f.maxOutput.bytes(),
+		MaxMemory:    maxMemory,
 		Dev:          f.dev,
 		Logger:       logger,
 	}, modules.Builtin()...)
@@ -115,6 +120,18 @@ func serve(ctx context.Context, f *flags, stderr io.Writer) error {
 	return nil
 }
 
+// setMemoryLimit makes the memory budget Go's soft memory limit as well,
+// unless GOMEMLIMIT sets one: the collector then keeps garbage from taking
+// the heap over the budget (the guard would otherwise have to collect to
+// tell garbage from live data) and returns freed memory to the system.
+func setMemoryLimit(budget int64, logger *slog.Logger) {
+	if budget <= 0 || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(budget)
+	logger.Debug("memory budget", "bytes", budget)
+}
+
 // orNone maps the command line's "<= 0 means none" to the negative value
 // the configs use for none (their zero means the default).
 func orNone(d time.Duration) time.Duration {
@@ -167,12 +184,13 @@ func runFile(ctx context.Context, f *flags, file string, args []string, stdout, 
 	}
 	rel, _ := filepath.Rel(root, abs)
 	srv, err := runtime.NewServer(runtime.Config{
-		Root:     root,
-		PoolSize: 1,
-		Timeout:  orNone(f.timeout),
-		Logger:   logger,
-		Stdout:   stdout,
-		Stderr:   stderr,
+		Root:      root,
+		PoolSize:  1,
+		Timeout:   orNone(f.timeout),
+		MaxMemory: f.maxMemory.bytes(),
+		Logger:    logger,
+		Stdout:    stdout,
+		Stderr:    stderr,
 	}, modules.Builtin()...)
 	if err != nil {
 		return 2, err
