@@ -234,7 +234,23 @@ func (vm *VM) installGuards() error {
 			return orig(call)
 		}
 	}
-	for _, name := range []string{"concat", "copyWithin", "every", "fill", "filter", "flat", "flatMap",
+	add(vm.replace(ap, "concat", func(orig nativeFn) nativeFn {
+		return func(call goja.FunctionCall) goja.Value {
+			o := call.This.ToObject(rt)
+			call.This = o
+			n := toLength(o.Get("length"))
+			for _, a := range call.Arguments {
+				if ao, ok := a.(*goja.Object); ok && ao.ClassName() == "Array" {
+					n += toLength(ao.Get("length"))
+				}
+			}
+			if n > lim.maxArray {
+				tooMany(n)
+			}
+			return orig(call)
+		}
+	}))
+	for _, name := range []string{"copyWithin", "every", "fill", "filter", "flat", "flatMap",
 		"forEach", "includes", "indexOf", "lastIndexOf", "map", "reduce", "reduceRight", "reverse",
 		"shift", "slice", "some", "sort", "splice", "toLocaleString", "toReversed", "toSorted",
 		"toSpliced", "unshift", "with"} {

@@ -368,6 +368,7 @@ func TestGuardedBuiltins(t *testing.T) {
 		{`var a = []; a.length = 2 ** 32 - 1; a.forEach(function () {})`, "RangeError"},
 		{`var a = []; a.length = 2 ** 32 - 1; a.map(function (x) { return x; })`, "RangeError"},
 		{`[3, 1, 2].sort().concat([4]).slice(1).reverse().join("")`, "432"},
+		{`var a = []; a.length = 2 ** 32 - 2; [1].concat(a)`, "RangeError"},
 		{`Array.from({ length: 2 ** 32 })`, "RangeError"},
 		{`Array.from({ length: 3 }).length + Array.from("abc").join("") + Array.from(new Set([1, 2])).length`, "3abc2"},
 		{`Math.max.apply(null, { length: 2 ** 32 - 1 })`, "RangeError"},
