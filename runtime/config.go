@@ -18,6 +18,11 @@ const (
 	DefaultMaxCallStackSize = 10000
 	DefaultMaxBodyBytes     = 10 << 20
 	DefaultResponseBuffer   = 64 << 10
+	DefaultMaxOutput        = 256 << 20
+	// DefaultMemoryFraction is the share of the memory available to the
+	// process (its cgroup limit, else the machine's memory) that
+	// Config.MaxMemory defaults to.
+	DefaultMemoryFraction = 0.75
 )
 
 // Config configures a Server. The zero value of every field but Root means
@@ -47,6 +52,18 @@ type Config struct {
 	// ResponseBuffer is the size of the response buffer; more output is
 	// flushed (default 64 KiB).
 	ResponseBuffer int
+	// MaxOutput limits the body of one response, in bytes (default 256 MiB;
+	// negative means no limit). A script that writes more gets an exception,
+	// and the response fails: a 500, or an aborted connection when part of it
+	// was already sent.
+	MaxOutput int64
+	// MaxMemory is the memory budget of the server's Go heap, in bytes.
+	// Past it, the watchdog stops the longest-running scripts (503) until
+	// the heap is back under it, and returns the memory to the system. It
+	// also sizes the largest string, array and buffer a built-in may create
+	// (see the README). Zero means DefaultMemoryFraction of the memory
+	// available to the process (SystemMemory); negative turns the guard off.
+	MaxMemory int64
 	// Dev shows script errors (message, file, line, stack) in 500 responses.
 	Dev bool
 	// Logger receives the request log (info), script console output and
@@ -87,6 +104,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ResponseBuffer <= 0 {
 		c.ResponseBuffer = DefaultResponseBuffer
+	}
+	if c.MaxOutput == 0 {
+		c.MaxOutput = DefaultMaxOutput
+	}
+	if c.MaxOutput < 0 {
+		c.MaxOutput = 0
+	}
+	if c.MaxMemory == 0 {
+		c.MaxMemory = int64(float64(SystemMemory()) * DefaultMemoryFraction)
+	}
+	if c.MaxMemory < 0 {
+		c.MaxMemory = 0
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

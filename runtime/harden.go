@@ -43,8 +43,10 @@ const hardenJS = `(function () {
 	// show: harden names it after the property that holds it instead.
 	var goName = /[\/(]|\.func\d|-fm$/;
 	function rename(f, key, prefix) {
-		if (typeof f === "function" && typeof key === "string" && !isFrozen(f) && goName.test(f.name)) {
-			defProp(f, "name", { value: prefix + key });
+		if (typeof f === "function" && !isFrozen(f) && goName.test(f.name)) {
+			// A symbol-keyed method is named "[description]", as in JavaScript.
+			var name = typeof key === "symbol" ? "[" + (key.description || "") + "]" : key;
+			defProp(f, "name", { value: prefix + name });
 		}
 	}
 

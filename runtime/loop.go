@@ -134,8 +134,12 @@ func (vm *VM) Async() (complete func(fn func())) {
 func (vm *VM) settle() error {
 	l := &vm.loop
 	for {
-		if vm.timedOut.Load() {
+		switch cause := vm.stopCause(); cause {
+		case nil:
+		case ErrTimeout:
 			return &ScriptError{Message: "Error: script timed out", Err: ErrTimeout}
+		default:
+			return &ScriptError{Message: "Error: " + cause.Error(), Err: cause}
 		}
 		// Completions first, then due timers.
 		l.mu.Lock()

@@ -439,13 +439,14 @@ func (vm *VM) pageGlobals() (*goja.Object, error) {
 
 // servePage serves an HTML file: as a page when it has a server block,
 // else as a static file.
-func (s *Server) servePage(w http.ResponseWriter, r *http.Request, route Route, gen uint64) (int, int64) {
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request, route Route, gen uint64) (int, int64, bool) {
 	c, err := s.h.loader.program(route.File, gen)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return http.StatusNotFound, plainError(w, http.StatusNotFound)
+		return http.StatusNotFound, plainError(w, http.StatusNotFound), false
 	case err == nil && c.page == nil:
-		return s.serveStatic(w, r, route)
+		status, n := s.serveStatic(w, r, route)
+		return status, n, false
 	}
 	return s.serveScript(w, r, route, gen)
 }

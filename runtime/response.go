@@ -3,10 +3,12 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"math"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrCommitted is returned by Response methods that need the response not to
@@ -29,6 +31,11 @@ type Response struct {
 	written int64  // body bytes sent
 	failed  error  // the commit hook's error, once it failed
 	charset string // set by SetCharacterEncoding or a content type; kept by later content types
+	// maxOutput bounds the body (0: no limit); overflow is the error once
+	// a write passed it. The response has then failed, whatever the script
+	// does with the exception.
+	maxOutput int64
+	overflow  error
 
 	// call, when set, commits its session once before the first byte.
 	call *Call
@@ -38,6 +45,32 @@ func (r *Response) init(w http.ResponseWriter, limit int, call *Call) {
 	r.w, r.status, r.limit, r.call = w, http.StatusOK, limit, call
 	r.buf = r.buf[:0]
 	r.started, r.done, r.written, r.failed, r.charset = false, false, 0, nil, ""
+	r.maxOutput, r.overflow = 0, nil
+}
+
+// Room returns how many more bytes the body may take before the output
+// limit (math.MaxInt64 without one).
+func (r *Response) Room() int64 {
+	if r.maxOutput <= 0 {
+		return math.MaxInt64
+	}
+	return max(0, r.maxOutput-r.written-int64(len(r.buf)))
+}
+
+// Overflow returns the error of a write past the output limit, or nil.
+func (r *Response) Overflow() error { return r.overflow }
+
+// over reports whether n more bytes pass the output limit, and if so fails
+// the response.
+func (r *Response) over(n int) bool {
+	if r.maxOutput <= 0 || r.written+int64(len(r.buf))+int64(n) <= r.maxOutput {
+		return r.overflow != nil
+	}
+	if r.overflow == nil {
+		r.overflow = fmt.Errorf("%w: more than %d bytes", ErrOutputLimit, r.maxOutput)
+		r.buf = r.buf[:0]
+	}
+	return true
 }
 
 // Header returns the response headers. Changes after the response has
@@ -131,10 +164,14 @@ func withCharset(ct, cs string) string {
 func (r *Response) Done() bool { return r.done }
 
 // Write adds p to the body. Output after Close, SendError or Redirect is
-// discarded. When the buffer fills, it is flushed.
+// discarded. When the buffer fills, it is flushed. Past the output limit it
+// fails with ErrOutputLimit.
 func (r *Response) Write(p []byte) (int, error) {
 	if r.done {
 		return len(p), nil
+	}
+	if r.over(len(p)) {
+		return 0, r.overflow
 	}
 	if len(r.buf)+len(p) > r.limit {
 		if err := r.Flush(); err != nil {
@@ -155,6 +192,9 @@ func (r *Response) Write(p []byte) (int, error) {
 func (r *Response) WriteString(s string) (int, error) {
 	if r.done {
 		return len(s), nil
+	}
+	if r.over(len(s)) {
+		return 0, r.overflow
 	}
 	if len(r.buf)+len(s) > r.limit {
 		return r.Write([]byte(s))
@@ -192,12 +232,20 @@ func (r *Response) armWrite() {
 
 // start runs the commit hook and sends status and headers, once. When final
 // is set the whole body is in the buffer and its length is announced.
+// Before that, while the script runs, nothing starts after its deadline: a
+// run past its limit commits no session and sends no byte.
 func (r *Response) start(final bool) error {
 	if r.failed != nil {
 		return r.failed
 	}
+	if r.overflow != nil {
+		return r.overflow
+	}
 	if r.started {
 		return nil
+	}
+	if !final && r.call != nil && !r.call.deadline.IsZero() && time.Now().After(r.call.deadline) {
+		return ErrTimeout
 	}
 	if r.call != nil {
 		if err := r.call.commitSession(final); err != nil {

@@ -66,6 +66,7 @@ func NewServer(cfg Config, modules ...Module) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime: opening script root: %w", err)
 	}
+	setRegexpTimeout(cfg.Timeout)
 	h, err := newHost(cfg, root, filepath.ToSlash(abs), modules)
 	if err != nil {
 		root.Close()
@@ -134,6 +135,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() { s.served(x, r, route, start) }() // also when a handler aborts with a panic
 	gen := s.generation()
 	route, err := s.resolve(r.URL.Path, gen)
+	abort := false
 	switch {
 	case errors.Is(err, ErrBadPath):
 		route = Route{}
@@ -154,9 +156,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case route.Kind == RouteStatic:
 		s.serveStatic(x, r, route)
 	case route.Kind == RoutePage:
-		s.servePage(x, r, route, gen)
+		_, _, abort = s.servePage(x, r, route, gen)
 	default:
-		s.serveScript(x, r, route, gen)
+		_, _, abort = s.serveScript(x, r, route, gen)
+	}
+	if abort {
+		// The script failed after part of its response went out: end the
+		// connection (HTTP/1) or stream (HTTP/2) without the end of the
+		// body, so that the client sees an error, not a complete response.
+		// (The deferred served still logs the request.)
+		panic(http.ErrAbortHandler)
 	}
 }
 
@@ -190,11 +199,12 @@ func plainError(w http.ResponseWriter, status int) int64 {
 	return int64(n)
 }
 
-// serveScript runs the script of route and sends its response.
-func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route, gen uint64) (status int, n int64) {
+// serveScript runs the script of route and sends its response. abort
+// reports a failure after the response started: the caller must abort it.
+func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route, gen uint64) (status int, n int64, abort bool) {
 	prog, err := s.h.loader.program(route.File, gen)
 	if errors.Is(err, fs.ErrNotExist) { // removed since it was resolved
-		return http.StatusNotFound, plainError(w, http.StatusNotFound)
+		return http.StatusNotFound, plainError(w, http.StatusNotFound), false
 	}
 	if err != nil {
 		return s.fail(w, r, nil, route.File, err)
@@ -212,22 +222,26 @@ func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route
 	c := &vm.scratch
 	c.reset(r.Context(), gen, r, route, s.cfg.Sessions, s.log, s.cfg.MaxBodyBytes)
 	c.resp.init(w, s.cfg.ResponseBuffer, c)
+	c.resp.maxOutput = s.cfg.MaxOutput
 	defer func() { // also when something below panics
 		c.end()
 		s.pool.put(vm)
 	}()
-	if err = vm.run(c, route.File, prog); err != nil {
+	if err = vm.run(c, route.File, prog); err == nil {
+		err = c.resp.overflow // the script caught the exception; the response has failed all the same
+	}
+	if err != nil {
 		return s.fail(w, r, c, route.File, err)
 	}
 	if ferr := c.resp.finish(); ferr != nil && c.resp.failed != nil {
 		s.log.Error("committing session", "path", r.URL.Path, "script", route.File, "error", ferr)
 	}
-	return c.resp.status, c.resp.written
+	return c.resp.status, c.resp.written, false
 }
 
 // shed answers 503 with Retry-After to a request turned away before its
 // script ran, and logs why; a non-zero cause is noted for the observer.
-func (s *Server) shed(w http.ResponseWriter, r *http.Request, cause Cause, msg string, err error) (int, int64) {
+func (s *Server) shed(w http.ResponseWriter, r *http.Request, cause Cause, msg string, err error) (int, int64, bool) {
 	var id string
 	if x := exchangeOf(w); x != nil {
 		id = x.id[0]
@@ -238,12 +252,12 @@ func (s *Server) shed(w http.ResponseWriter, r *http.Request, cause Cause, msg s
 		noteCause(w, cause)
 	}
 	w.Header().Set("Retry-After", "1")
-	return http.StatusServiceUnavailable, plainError(w, http.StatusServiceUnavailable)
+	return http.StatusServiceUnavailable, plainError(w, http.StatusServiceUnavailable), false
 }
 
-// fail logs a script failure and answers it, unless the response has
-// already started (then it only ends it).
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *Call, file string, err error) (int, int64) {
+// fail logs a script failure and answers it; when the response has already
+// started, it reports that the caller must abort it.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *Call, file string, err error) (int, int64, bool) {
 	status := statusOf(err)
 	se := scriptError(err, file)
 	level := slog.LevelError
@@ -278,14 +292,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, c *Call, file stri
 		var resp Response
 		resp.init(w, 0, nil)
 		resp.sendPlain(status, body, true)
-		return status, resp.written
+		return status, resp.written, false
 	}
 	if c.resp.started {
 		c.resp.done = true
-		return c.resp.status, c.resp.written
+		return c.resp.status, c.resp.written, true
 	}
 	c.resp.sendPlain(status, body, true)
-	return status, c.resp.written
+	return status, c.resp.written, false
 }
 
 // statusOf maps a script failure to its HTTP status.
@@ -293,7 +307,7 @@ func statusOf(err error) int {
 	switch {
 	case errors.Is(err, ErrTimeout):
 		return http.StatusGatewayTimeout
-	case errors.Is(err, sessions.ErrBusy), errors.Is(err, sessions.ErrUnavailable), errors.Is(err, sessions.ErrFull):
+	case errors.Is(err, ErrMemory), errors.Is(err, sessions.ErrBusy), errors.Is(err, sessions.ErrUnavailable), errors.Is(err, sessions.ErrFull):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrBodyTooLarge):
 		return http.StatusRequestEntityTooLarge

@@ -25,6 +25,7 @@ type host struct {
 	pages   []*Module // globals of server pages
 	logger  *slog.Logger
 	harden  *goja.Program
+	limits  limits
 	pkgs    pkgCache
 	// resolved caches require() resolutions (resolveKey → resolvedFile).
 	resolved sync.Map
@@ -40,6 +41,7 @@ func newHost(cfg Config, root *os.Root, rootDir string, modules []Module) (*host
 		loader:  newLoader(root),
 		natives: make(map[string]*Module, len(modules)),
 		logger:  cfg.Logger,
+		limits:  newLimits(cfg.MaxMemory),
 		stdout:  cfg.Stdout,
 		stderr:  cfg.Stderr,
 	}
@@ -83,6 +85,13 @@ type VM struct {
 	requires  map[string]goja.Value
 	stringify goja.Callable
 	parse     goja.Callable
+	isArray   goja.Callable
+	rangeErr  goja.Value // the RangeError and SyntaxError constructors
+	syntaxErr goja.Value
+	// joining are the arrays Array.prototype.join is joining (for cycles);
+	// jsonStates the JSON.stringify calls in progress.
+	joining    []*goja.Object
+	jsonStates []*stringifyState
 
 	// funcs caches the wrapper function of each module file run on this VM.
 	funcs map[string]*moduleFunc
@@ -102,10 +111,17 @@ type VM struct {
 	// deadline is when the running script times out (Unix nanoseconds), or 0
 	// when none runs; the pool's watchdog interrupts it past that time.
 	deadline atomic.Int64
-	timedOut atomic.Bool
+	// started is when the running script started (Unix nanoseconds), or 0
+	// between runs: the memory guard stops the longest-running first.
+	started atomic.Int64
+	// stop is why the watchdog stopped the run (stopTimeout, stopMemory),
+	// or 0.
+	stop atomic.Int32
 	// broken marks a VM that must not be reused: it was interrupted, panicked
 	// or overflowed its stack.
 	broken bool
+	// memVictim marks a VM whose run the memory guard stopped (under pool.mu).
+	memVictim bool
 }
 
 func newVM(h *host) (*VM, error) {
@@ -125,9 +141,9 @@ func newVM(h *host) (*VM, error) {
 	}
 	vm.loop.init()
 	rt.SetPromiseRejectionTracker(vm.trackRejection)
-	jsonObj := rt.Get("JSON").ToObject(rt)
-	vm.stringify, _ = goja.AssertFunction(jsonObj.Get("stringify"))
-	vm.parse, _ = goja.AssertFunction(jsonObj.Get("parse"))
+	if err := vm.installGuards(); err != nil {
+		return nil, fmt.Errorf("guarding built-ins: %w", err)
+	}
 	if err := vm.base.DefineAccessorProperty("globalThis",
 		rt.ToValue(func(goja.FunctionCall) goja.Value { return rt.GlobalObject() }), nil,
 		goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
@@ -196,7 +212,8 @@ func (vm *VM) JSON(v goja.Value) (string, bool) {
 	return res.String(), true
 }
 
-// ParseJSON parses JSON text like JSON.parse.
+// ParseJSON parses JSON text like JSON.parse (nesting is bounded: a
+// RangeError beyond 1000 levels).
 func (vm *VM) ParseJSON(text string) (goja.Value, error) {
 	return vm.parse(goja.Undefined(), vm.rt.ToValue(text))
 }
@@ -233,19 +250,40 @@ func (vm *VM) native(m *Module, freeze bool) (goja.Value, error) {
 	return v, nil
 }
 
+// Reasons the watchdog stops a run.
+const (
+	stopTimeout = 1 + iota
+	stopMemory
+)
+
 // expire interrupts the running script if its deadline d has passed: the
 // watchdog takes the deadline (so run knows) and then interrupts.
 func (vm *VM) expire(now int64) {
 	if d := vm.deadline.Load(); d != 0 && now >= d && vm.deadline.CompareAndSwap(d, 0) {
-		vm.interrupt()
+		vm.interrupt(stopTimeout)
 	}
 }
 
-// interrupt stops the script at the next instruction and wakes the event loop.
-func (vm *VM) interrupt() {
-	vm.timedOut.Store(true)
-	vm.rt.Interrupt(ErrTimeout)
+// interrupt stops the script for reason: at the next instruction, at the
+// next check of a guarded built-in, or when the event loop wakes.
+func (vm *VM) interrupt(reason int32) {
+	if !vm.stop.CompareAndSwap(0, reason) {
+		return
+	}
+	vm.rt.Interrupt(vm.stopCause())
 	vm.loop.wakeUp()
+}
+
+// stopCause returns ErrTimeout or ErrMemory when the watchdog stopped the
+// run, else nil.
+func (vm *VM) stopCause() error {
+	switch vm.stop.Load() {
+	case stopTimeout:
+		return ErrTimeout
+	case stopMemory:
+		return ErrMemory
+	}
+	return nil
 }
 
 func (vm *VM) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) {
@@ -271,8 +309,11 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 	}
 	vm.rt.SetGlobalObject(g)
 	var deadline int64
+	now := time.Now()
+	start := now.UnixNano()
+	vm.started.Store(start)
 	if t := vm.h.cfg.Timeout; t > 0 {
-		dl := time.Now().Add(t)
+		dl := now.Add(t)
 		c.deadline = dl
 		deadline = dl.UnixNano()
 		vm.deadline.Store(deadline)
@@ -280,28 +321,50 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			vm.broken = true
-			if ue, ok := r.(error); ok && isUncatchable(ue) {
+			var st *stopError
+			if ue, ok := r.(error); ok && errors.As(ue, &st) {
+				err = stoppedError(st, file)
+			} else if ok && isUncatchable(ue) {
 				err = scriptError(ue, file)
 			} else {
 				err = vm.panicError(c, file, r)
 			}
 		}
-		if deadline != 0 && !vm.deadline.CompareAndSwap(deadline, 0) {
-			vm.broken = true // the watchdog fired: the interrupt flag may be set
+		if !vm.started.CompareAndSwap(start, 0) {
+			vm.broken = true // the memory guard stopped the run
+		}
+		if deadline != 0 {
+			late := false
+			if !vm.deadline.CompareAndSwap(deadline, 0) {
+				vm.broken = true // the watchdog fired: the interrupt flag may be set
+				late = true
+			} else {
+				late = time.Now().UnixNano() > deadline
+			}
+			// A run that ends after its limit did not succeed, even when
+			// the script got to its end before the watchdog looked: a
+			// backtracking regular expression that gave up at its match
+			// timeout reads as "no match" (see setRegexpTimeout).
+			if late && err == nil {
+				err = &ScriptError{File: file, Message: "Error: script timed out", Err: ErrTimeout}
+			}
+		}
+		if vm.stop.Load() != 0 {
+			vm.broken = true
 		}
 		if err != nil {
 			var se *ScriptError
-			if errors.As(err, &se) && (errors.Is(se.Err, ErrTimeout) || errors.Is(se.Err, ErrStackOverflow)) {
+			if errors.As(err, &se) && (errors.Is(se.Err, ErrTimeout) || errors.Is(se.Err, ErrMemory) || errors.Is(se.Err, ErrStackOverflow)) {
 				vm.broken = true
 			}
 		}
 		vm.reset()
 	}()
 	if _, err := vm.evalModule(file, prog, true); err != nil {
-		return scriptError(err, file)
+		return vm.runError(err, file)
 	}
 	if err := vm.settle(); err != nil {
-		se := scriptError(err, file)
+		se := vm.runError(err, file)
 		if se.File == "" {
 			se.File = file
 		}
@@ -311,6 +374,25 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 		return &ScriptError{File: file, Message: "Uncaught (in promise) " + describeReason(p.Result())}
 	}
 	return nil
+}
+
+// runError converts the error a run ended with into a *ScriptError; a run
+// the watchdog stopped reports why, whatever the script made of it.
+func (vm *VM) runError(err error, file string) *ScriptError {
+	var st *stopError
+	if errors.As(err, &st) {
+		return stoppedError(st, file)
+	}
+	se := scriptError(err, file)
+	if cause := vm.stopCause(); cause != nil && !errors.Is(se.Err, cause) {
+		se.Err, se.Message = cause, cause.Error()
+	}
+	return se
+}
+
+// stoppedError is the *ScriptError of a run a guarded built-in ended.
+func stoppedError(st *stopError, file string) *ScriptError {
+	return &ScriptError{File: file, Message: st.cause.Error(), Err: st.cause}
 }
 
 func describeReason(v goja.Value) string {
@@ -328,7 +410,8 @@ func describeReason(v goja.Value) string {
 func isUncatchable(err error) bool {
 	var ie *goja.InterruptedError
 	var so *goja.StackOverflowError
-	return errors.As(err, &ie) || errors.As(err, &so)
+	var st *stopError
+	return errors.As(err, &ie) || errors.As(err, &so) || errors.As(err, &st)
 }
 
 // reset returns the VM to its state between requests.
@@ -336,9 +419,24 @@ func (vm *VM) reset() {
 	vm.loop.reset()
 	clear(vm.modules)
 	clear(vm.rejected)
+	vm.joining = vm.joining[:0]
+	clear(vm.jsonStates)
+	vm.jsonStates = vm.jsonStates[:0]
 	vm.rt.SetGlobalObject(vm.base)
 	if vm.call != nil {
 		vm.call.vm = nil
 	}
 	vm.call = nil
+}
+
+// drop lets go of what a discarded VM holds (its runtime and every value a
+// script left in it), so that the memory is free as soon as the pool lets
+// go of the VM, whoever still points at it.
+func (vm *VM) drop() {
+	vm.rt, vm.base, vm.harden = nil, nil, nil
+	vm.natives, vm.requires, vm.funcs, vm.modules, vm.rejected = nil, nil, nil, nil, nil
+	vm.stringify, vm.parse, vm.isArray, vm.rangeErr, vm.syntaxErr = nil, nil, nil, nil, nil
+	vm.joining, vm.jsonStates, vm.noExports = nil, nil, nil
+	vm.loop.timers = nil
+	vm.loop.byID = nil
 }

@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dirigo/dirigo/runtime"
 )
 
 // defaultAddr is where dirigo listens unless told otherwise: this machine
@@ -48,6 +52,8 @@ type flags struct {
 	redisPassword   string
 	redisPrefix     string
 	sessionParallel int
+	maxMemory       byteSize
+	maxOutput       byteSize
 }
 
 func newFlags(out io.Writer) *flags {
@@ -82,6 +88,10 @@ func newFlags(out io.Writer) *flags {
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS; session cookies become Secure and __Host-)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
 	fs.StringVar(&f.redisPassword, "redis-password", "", "Redis password, when not in the --sessions URL")
+	f.maxMemory = byteSize{percent: runtime.DefaultMemoryFraction * 100, allowPercent: true}
+	fs.Var(&f.maxMemory, "max-memory", "memory budget of the Go heap: bytes (512MiB, 2GiB) or a percentage of the cgroup limit or the machine's memory; past it the longest-running scripts are stopped (503); 0 or off: no guard")
+	f.maxOutput = byteSize{n: runtime.DefaultMaxOutput}
+	fs.Var(&f.maxOutput, "max-output", "largest response body a script may write (256MiB, 1GB, bytes); 0 or off: no limit")
 	fs.StringVar(&f.redisPrefix, "redis-prefix", "dirigo:session:", "prefix of the Redis keys of sessions (timeouts and pool: URL parameters such as ?read_timeout=1s&pool_size=20&max_retries=2)")
 	fs.IntVar(&f.sessionParallel, "session-parallel", 2, "most requests of one session that run at once; the others wait for their turn without a VM (up to --queue-timeout, then 503)")
 	return f
@@ -179,4 +189,87 @@ Signals: SIGINT and SIGTERM drain the requests in flight, commit their sessions 
 (a second one stops waiting); SIGHUP reopens --log-file and --access-log-file and reloads
 the cookie keys from their file.
 `)
+}
+
+// byteSize is a size flag: bytes with an optional unit (KiB, MiB, GiB, TiB
+// are powers of 1024, KB, MB, GB, TB of 1000, K, M, G, T binary), "0" or
+// "off" for none, and, when allowPercent is set, a percentage of the memory
+// available to the process ("50%").
+type byteSize struct {
+	n            int64   // bytes; 0 with percent unset: none
+	percent      float64 // > 0: a share of runtime.SystemMemory()
+	allowPercent bool
+}
+
+func (b *byteSize) String() string {
+	switch {
+	case b == nil:
+		return ""
+	case b.percent > 0:
+		return strconv.FormatFloat(b.percent, 'f', -1, 64) + "%"
+	case b.n == 0:
+		return "off"
+	case b.n%(1<<30) == 0:
+		return strconv.FormatInt(b.n>>30, 10) + "GiB"
+	case b.n%(1<<20) == 0:
+		return strconv.FormatInt(b.n>>20, 10) + "MiB"
+	}
+	return strconv.FormatInt(b.n, 10)
+}
+
+var sizeUnits = []struct {
+	suffix string
+	mult   float64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+	{"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"T", 1 << 40}, {"B", 1},
+}
+
+func (b *byteSize) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "off" || s == "0" {
+		b.n, b.percent = 0, 0
+		return nil
+	}
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		if !b.allowPercent {
+			return errors.New("a percentage is not allowed here")
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || v <= 0 || v > 100 {
+			return fmt.Errorf("invalid percentage %q", s)
+		}
+		b.n, b.percent = 0, v
+		return nil
+	}
+	mult := 1.0
+	for _, u := range sizeUnits {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = strings.TrimSpace(num), u.mult
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 || v*mult >= math.MaxInt64 {
+		return fmt.Errorf("invalid size %q (bytes, or a number with KiB, MiB, GiB, KB, MB, GB)", s)
+	}
+	b.n, b.percent = int64(v*mult), 0
+	return nil
+}
+
+// bytes returns the size for a runtime.Config field: -1 for none (the
+// configs' zero means their default).
+func (b *byteSize) bytes() int64 {
+	if b.percent > 0 {
+		n := int64(float64(runtime.SystemMemory()) * b.percent / 100)
+		if n <= 0 {
+			return -1 // memory unknown: no guard
+		}
+		return n
+	}
+	if b.n <= 0 {
+		return -1
+	}
+	return b.n
 }

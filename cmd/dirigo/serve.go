@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -103,6 +104,8 @@ func serve(ctx context.Context, f *flags, sys system) error {
 	}
 	defer mgr.Close()
 
+	maxMemory := f.maxMemory.bytes()
+	setMemoryLimit(maxMemory, logger)
 	srv, err := runtime.NewServer(runtime.Config{
 		Root:           root,
 		Sessions:       mgr,
@@ -110,6 +113,8 @@ func serve(ctx context.Context, f *flags, sys system) error {
 		QueueTimeout:   f.queueTimeout,
 		Timeout:        orNone(f.timeout),
 		MaxBodyBytes:   f.maxBody,
+		MaxOutput:      f.maxOutput.bytes(),
+		MaxMemory:      maxMemory,
 		Dev:            f.dev,
 		Logger:         logger,
 		Observer:       m,
@@ -277,6 +282,18 @@ func exists(path string) bool {
 	return err == nil
 }
 
+// setMemoryLimit makes the memory budget Go's soft memory limit as well,
+// unless GOMEMLIMIT sets one: the collector then keeps garbage from taking
+// the heap over the budget (the guard would otherwise have to collect to
+// tell garbage from live data) and returns freed memory to the system.
+func setMemoryLimit(budget int64, logger *slog.Logger) {
+	if budget <= 0 || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(budget)
+	logger.Debug("memory budget", "bytes", budget)
+}
+
 // orNone maps the command line's "<= 0 means none" to the negative value
 // the configs use for none (their zero means the default).
 func orNone(d time.Duration) time.Duration {
@@ -397,12 +414,13 @@ func runFile(ctx context.Context, f *flags, file string, args []string, stdout, 
 	}
 	rel, _ := filepath.Rel(root, abs)
 	srv, err := runtime.NewServer(runtime.Config{
-		Root:     root,
-		PoolSize: 1,
-		Timeout:  orNone(f.timeout),
-		Logger:   logger,
-		Stdout:   stdout,
-		Stderr:   stderr,
+		Root:      root,
+		PoolSize:  1,
+		Timeout:   orNone(f.timeout),
+		MaxMemory: f.maxMemory.bytes(),
+		Logger:    logger,
+		Stdout:    stdout,
+		Stderr:    stderr,
 	}, modules.Builtin()...)
 	if err != nil {
 		return 2, err

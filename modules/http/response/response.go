@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,7 +121,7 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 	})
 	write := func(c goja.FunctionCall) goja.Value {
 		r := current()
-		if b := bytesOf(vm, c.Argument(0)); len(b) > 0 {
+		if b := bytesOf(vm, r, c.Argument(0)); len(b) > 0 {
 			_, err := r.Write(b)
 			check(err)
 		}
@@ -312,50 +313,72 @@ func stringArray(rt *goja.Runtime, ss []string) goja.Value {
 // bytesOf converts what scripts pass to write(): an array (or array-like)
 // of signed or unsigned byte numbers, an ArrayBuffer, a typed array or
 // DataView (its bytes), or a string (UTF-8). Falsy values write nothing;
-// anything else (a number, a plain object) is a TypeError.
-func bytesOf(vm *runtime.VM, v goja.Value) []byte {
+// anything else (a number, a plain object) is a TypeError. Sizes are checked
+// before anything is copied: more than the response may still take (r's
+// output limit) fails with the output limit's error, and an array-like
+// longer than the built-ins walk is a RangeError.
+func bytesOf(vm *runtime.VM, r *runtime.Response, v goja.Value) []byte {
 	if v == nil || !v.ToBoolean() {
 		return nil
 	}
 	rt := vm.Runtime()
-	switch x := v.Export().(type) {
-	case string:
-		return []byte(x)
-	case goja.ArrayBuffer:
-		return x.Bytes()
-	case []any:
-		b := make([]byte, len(x))
-		for i, e := range x {
-			b[i] = byte(rt.ToValue(e).ToInteger())
+	room := r.Room()
+	tooBig := func(n int64) {
+		if n > room {
+			dirigible.Throw(vm, fmt.Errorf("%w: write of %d bytes", runtime.ErrOutputLimit, n))
 		}
-		return b
 	}
 	o, ok := v.(*goja.Object)
 	if !ok {
+		if s, isStr := v.Export().(string); isStr {
+			tooBig(int64(len(s)))
+			return []byte(s)
+		}
 		panic(rt.NewTypeError("write: expected bytes (an array, ArrayBuffer, typed array or string), got %s", v.String()))
+	}
+	if o.ExportType() == reflect.TypeFor[goja.ArrayBuffer]() {
+		b := o.Export().(goja.ArrayBuffer).Bytes()
+		tooBig(int64(len(b)))
+		return b
 	}
 	if isView, _ := goja.AssertFunction(vm.Intrinsic("ArrayBuffer").ToObject(rt).Get("isView")); isView != nil {
 		if res, err := isView(goja.Undefined(), v); err == nil && res.ToBoolean() {
+			tooBig(o.Get("byteLength").ToInteger())
 			var b []byte
 			if err := rt.ExportTo(v, &b); err == nil {
 				return b
 			}
 		}
 	}
-	if l := o.Get("length"); l != nil && !goja.IsUndefined(l) {
-		n := l.ToInteger()
-		if n < 0 || n > math.MaxInt32 {
-			panic(rt.NewTypeError("write: invalid length %d", n))
-		}
-		b := make([]byte, n)
-		for i := range b {
-			if e := o.Get(strconv.Itoa(i)); e != nil {
-				b[i] = byte(e.ToInteger())
-			}
-		}
-		return b
+	l := o.Get("length")
+	if l == nil || goja.IsUndefined(l) {
+		panic(rt.NewTypeError("write: expected bytes (an array, ArrayBuffer, typed array or string), got %s", v.String()))
 	}
-	panic(rt.NewTypeError("write: expected bytes (an array, ArrayBuffer, typed array or string), got %s", v.String()))
+	n := l.ToInteger()
+	if n < 0 || n > math.MaxInt32 {
+		panic(rt.NewTypeError("write: invalid length %d", n))
+	}
+	tooBig(n)
+	vm.CheckLength(n)
+	if o.ClassName() == "Array" {
+		if x, ok := o.Export().([]any); ok {
+			b := make([]byte, len(x))
+			for i, e := range x {
+				b[i] = byte(rt.ToValue(e).ToInteger())
+			}
+			return b
+		}
+	}
+	b := make([]byte, n)
+	for i := range b {
+		if i&65535 == 65535 {
+			vm.CheckStop()
+		}
+		if e := o.Get(strconv.Itoa(i)); e != nil {
+			b[i] = byte(e.ToInteger())
+		}
+	}
+	return b
 }
 
 // cookieOf builds a Set-Cookie value from a cookie object of any Dirigible
@@ -455,7 +478,7 @@ func outputStream(vm *runtime.VM, r *runtime.Response) goja.Value {
 		return undef
 	})
 	writeBytes := func(c goja.FunctionCall) goja.Value {
-		_, err := r.Write(bytesOf(vm, c.Argument(0)))
+		_, err := r.Write(bytesOf(vm, r, c.Argument(0)))
 		check(err)
 		return undef
 	}
