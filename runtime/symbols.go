@@ -73,3 +73,70 @@ func (k *symbolKeys) add(vm *VM, key string) {
 	logger.LogAttrs(context.Background(), slog.LevelWarn, "Symbol.for registry over its limit; the VM is replaced after this run",
 		slog.Int("keys", len(k.seen)), slog.Int("bytes", k.bytes))
 }
+
+// maxLongLivedWeakKeys bounds the WeakMap and WeakSet entries keyed by
+// objects that live as long as the VM, over the VM's life. goja attaches a
+// cleanup record to the key of every entry, which lives as long as the key,
+// not the map: a script that makes a WeakMap per request and keys it by a
+// module's exports or a built-in prototype left a record behind on every
+// request, and the VM grew, and slowed down (the records of one object are
+// a list), without end. Past the limit the VM is replaced after the request
+// in progress.
+const maxLongLivedWeakKeys = 10000
+
+// guardWeakCollections replaces WeakMap.prototype.set and
+// WeakSet.prototype.add on the base global with functions of the same
+// behaviour that count the new entries whose key is not extensible: the
+// objects that outlive a request are all frozen, and what scripts make is
+// extensible unless they froze it themselves. It runs when the VM is
+// created, before the globals are frozen.
+func (vm *VM) guardWeakCollections() error {
+	rt := vm.rt
+	isExtensible, ok := goja.AssertFunction(rt.Get("Object").ToObject(rt).Get("isExtensible"))
+	if !ok {
+		return nil
+	}
+	count := 0
+	for _, w := range []struct {
+		ctor, method string
+		length       int
+	}{{"WeakMap", "set", 2}, {"WeakSet", "add", 1}} {
+		proto := rt.Get(w.ctor).ToObject(rt).Get("prototype").ToObject(rt)
+		add, ok1 := goja.AssertFunction(proto.Get(w.method))
+		has, ok2 := goja.AssertFunction(proto.Get("has"))
+		if !ok1 || !ok2 {
+			continue
+		}
+		f := rt.ToValue(func(c goja.FunctionCall) goja.Value {
+			if key, ok := c.Argument(0).(*goja.Object); ok && !vm.broken {
+				if ext, err := isExtensible(goja.Undefined(), key); err == nil && !ext.ToBoolean() {
+					// An incompatible receiver makes has throw: add throws below.
+					if had, err := has(c.This, key); err == nil && !had.ToBoolean() {
+						if count++; count > maxLongLivedWeakKeys {
+							vm.broken = true
+							logger := vm.h.logger
+							if vm.call != nil {
+								logger = vm.call.Logger()
+							}
+							logger.LogAttrs(context.Background(), slog.LevelWarn,
+								"WeakMap and WeakSet entries keyed by long-lived objects over their limit; the VM is replaced after this run",
+								slog.Int("entries", count))
+						}
+					}
+				}
+			}
+			v, err := add(c.This, c.Arguments...)
+			if err != nil {
+				panic(err)
+			}
+			return v
+		}).(*goja.Object)
+		if err := nameFunc(rt, f, w.method, w.length); err != nil {
+			return err
+		}
+		if err := proto.DefineDataProperty(w.method, f, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -154,6 +154,9 @@ func newVM(h *host) (*VM, error) {
 	if err := vm.guardSymbolFor(); err != nil {
 		return nil, fmt.Errorf("guarding Symbol.for: %w", err)
 	}
+	if err := vm.guardWeakCollections(); err != nil {
+		return nil, fmt.Errorf("guarding WeakMap and WeakSet: %w", err)
+	}
 	for _, m := range h.globals {
 		v, err := vm.native(m, false)
 		if err != nil {
