@@ -157,6 +157,9 @@ func newVM(h *host) (*VM, error) {
 	if err := vm.guardWeakCollections(); err != nil {
 		return nil, fmt.Errorf("guarding WeakMap and WeakSet: %w", err)
 	}
+	if err := vm.guardGenerators(); err != nil {
+		return nil, fmt.Errorf("guarding generators: %w", err)
+	}
 	for _, m := range h.globals {
 		v, err := vm.native(m, false)
 		if err != nil {
