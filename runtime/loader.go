@@ -151,7 +151,11 @@ func (l *loader) load(file string, ver fileVersion, gen uint64) (*compiled, erro
 			return &nc, nil
 		}
 	}
-	prog, plain, cerr := compileModule(file, src)
+	tsconfig := ""
+	if strings.EqualFold(path.Ext(file), ".ts") {
+		tsconfig = l.tsconfigFor(file)
+	}
+	prog, plain, cerr := compileModule(file, src, tsconfig)
 	c := &compiled{ver: ver, gen: gen, sum: sum, prog: prog, err: cerr, plain: plain}
 	l.files.Store(file, c)
 	return c, nil
@@ -159,8 +163,10 @@ func (l *loader) load(file string, ver fileVersion, gen uint64) (*compiled, erro
 
 // compileModule turns the source of a module into a program that evaluates
 // to the module's wrapper function, and reports whether the code never
-// mentions module, exports or this (a conservative text search).
-func compileModule(file string, src []byte) (*goja.Program, bool, error) {
+// mentions module, exports or this (a conservative text search). Decorators
+// are lowered: standard ones, or TypeScript's legacy ones when tsconfig (an
+// esbuild TsconfigRaw, "" for none) enables experimentalDecorators.
+func compileModule(file string, src []byte, tsconfig string) (*goja.Program, bool, error) {
 	if strings.EqualFold(path.Ext(file), ".json") {
 		if !json.Valid(src) {
 			return nil, false, &ScriptError{File: file, Message: "SyntaxError: invalid JSON"}
@@ -177,7 +183,8 @@ func compileModule(file string, src []byte) (*goja.Program, bool, error) {
 		Loader:         loaderKind,
 		Format:         api.FormatCommonJS,
 		Target:         api.ESNext,
-		Supported:      map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false},
+		Supported:      map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false, "decorators": false},
+		TsconfigRaw:    tsconfig,
 		Banner:         `"use strict";`,
 		Sourcemap:      api.SourceMapExternal,
 		SourcesContent: api.SourcesContentExclude,
