@@ -8,6 +8,7 @@ import (
 	"github.com/dirigo/dirigo/modules/dirigible"
 	"github.com/dirigo/dirigo/modules/http/request"
 	"github.com/dirigo/dirigo/modules/http/response"
+	"github.com/dirigo/dirigo/modules/http/rs"
 	"github.com/dirigo/dirigo/modules/http/session"
 	"github.com/dirigo/dirigo/modules/sdkhttp"
 	"github.com/dirigo/dirigo/runtime"
@@ -45,6 +46,28 @@ func Builtin() []runtime.Module {
 		response.Module("net/http/response", dirigible.V2),
 		session.Module("net/http/session", dirigible.V2),
 	)
+	mods = append(mods, dirigibleApps()...)
+	return mods
+}
+
+// dirigibleApps returns the rest of what real Dirigible applications use:
+// the REST framework (rs, rs-data, decorators), uploads, the utilities and
+// the configuration.
+func dirigibleApps() []runtime.Module {
+	shared := rs.NewShared()
+	mods := []runtime.Module{
+		shared.Module("sdk/http/rs", dirigible.Current),
+		alias("@aerokit/sdk/http/rs", "sdk/http/rs"),
+		shared.DecoratorsModule("sdk/http/decorators", "sdk/http/rs"),
+		alias("@aerokit/sdk/http/decorators", "sdk/http/decorators"),
+		shared.DecoratorsModule("http/rs/decorators", "http/rs"), // 8.x
+	}
+	for _, prefix := range []string{"http/", "http/v4/", "http/v3/"} {
+		mods = append(mods,
+			shared.Module(prefix+"rs", dirigible.V4),
+			shared.DataModule(prefix+"rs-data", prefix+"rs"),
+		)
+	}
 	return mods
 }
 

@@ -32,5 +32,21 @@ func load(vm *runtime.VM) (goja.Value, error) {
 		_ = o.Set(m.lower, v)
 		_ = o.Set(m.class, v)
 	}
+	// The REST framework: rs and decorators as namespaces, and the
+	// decorators (Controller, Get, ...) flat.
+	for _, m := range []struct{ module, name string }{
+		{"sdk/http/rs", "rs"},
+		{"sdk/http/decorators", "decorators"},
+	} {
+		v, err := vm.Require(m.module)
+		if err != nil {
+			return nil, fmt.Errorf("sdk/http: %w", err)
+		}
+		_ = o.Set(m.name, v)
+	}
+	decorators := o.Get("decorators").ToObject(vm.Runtime())
+	for _, k := range decorators.Keys() {
+		_ = o.Set(k, decorators.Get(k))
+	}
 	return o, nil
 }
