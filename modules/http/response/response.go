@@ -120,7 +120,7 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 	})
 	write := func(c goja.FunctionCall) goja.Value {
 		r := current()
-		if b := bytesOf(vm, c.Argument(0)); len(b) > 0 {
+		if b := dirigible.Bytes(vm, c.Argument(0), "write"); len(b) > 0 {
 			_, err := r.Write(b)
 			check(err)
 		}
@@ -309,55 +309,6 @@ func stringArray(rt *goja.Runtime, ss []string) goja.Value {
 	return rt.NewArray(vals...)
 }
 
-// bytesOf converts what scripts pass to write(): an array (or array-like)
-// of signed or unsigned byte numbers, an ArrayBuffer, a typed array or
-// DataView (its bytes), or a string (UTF-8). Falsy values write nothing;
-// anything else (a number, a plain object) is a TypeError.
-func bytesOf(vm *runtime.VM, v goja.Value) []byte {
-	if v == nil || !v.ToBoolean() {
-		return nil
-	}
-	rt := vm.Runtime()
-	switch x := v.Export().(type) {
-	case string:
-		return []byte(x)
-	case goja.ArrayBuffer:
-		return x.Bytes()
-	case []any:
-		b := make([]byte, len(x))
-		for i, e := range x {
-			b[i] = byte(rt.ToValue(e).ToInteger())
-		}
-		return b
-	}
-	o, ok := v.(*goja.Object)
-	if !ok {
-		panic(rt.NewTypeError("write: expected bytes (an array, ArrayBuffer, typed array or string), got %s", v.String()))
-	}
-	if isView, _ := goja.AssertFunction(vm.Intrinsic("ArrayBuffer").ToObject(rt).Get("isView")); isView != nil {
-		if res, err := isView(goja.Undefined(), v); err == nil && res.ToBoolean() {
-			var b []byte
-			if err := rt.ExportTo(v, &b); err == nil {
-				return b
-			}
-		}
-	}
-	if l := o.Get("length"); l != nil && !goja.IsUndefined(l) {
-		n := l.ToInteger()
-		if n < 0 || n > math.MaxInt32 {
-			panic(rt.NewTypeError("write: invalid length %d", n))
-		}
-		b := make([]byte, n)
-		for i := range b {
-			if e := o.Get(strconv.Itoa(i)); e != nil {
-				b[i] = byte(e.ToInteger())
-			}
-		}
-		return b
-	}
-	panic(rt.NewTypeError("write: expected bytes (an array, ArrayBuffer, typed array or string), got %s", v.String()))
-}
-
 // cookieOf builds a Set-Cookie value from a cookie object of any Dirigible
 // generation: {name, value} with attributes as Set-Cookie names ("Max-Age",
 // "Path", ...) at the top or under "attributes", or the servlet names
@@ -455,7 +406,7 @@ func outputStream(vm *runtime.VM, r *runtime.Response) goja.Value {
 		return undef
 	})
 	writeBytes := func(c goja.FunctionCall) goja.Value {
-		_, err := r.Write(bytesOf(vm, c.Argument(0)))
+		_, err := r.Write(dirigible.Bytes(vm, c.Argument(0), "write"))
 		check(err)
 		return undef
 	}
