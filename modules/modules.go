@@ -10,6 +10,7 @@ import (
 	"github.com/dirigo/dirigo/modules/http/response"
 	"github.com/dirigo/dirigo/modules/http/rs"
 	"github.com/dirigo/dirigo/modules/http/session"
+	"github.com/dirigo/dirigo/modules/http/upload"
 	"github.com/dirigo/dirigo/modules/sdkhttp"
 	"github.com/dirigo/dirigo/runtime"
 )
@@ -66,8 +67,14 @@ func dirigibleApps() []runtime.Module {
 		mods = append(mods,
 			shared.Module(prefix+"rs", dirigible.V4),
 			shared.DataModule(prefix+"rs-data", prefix+"rs"),
+			upload.Module(prefix+"upload", dirigible.V4, upload.Options{}),
 		)
 	}
+	mods = append(mods,
+		upload.Module("sdk/http/upload", dirigible.Current, upload.Options{}),
+		alias("@aerokit/sdk/http/upload", "sdk/http/upload"),
+		upload.Module("net/http/upload", dirigible.V2, upload.Options{}),
+	)
 	return mods
 }
 

@@ -1,5 +1,6 @@
 // Package sdkhttp provides Dirigible's sdk/http index module: the request,
-// response and session classes under both their export names.
+// response, session and upload classes under both their export names, the
+// rs and decorators namespaces, and the decorators themselves.
 package sdkhttp
 
 import (
@@ -24,6 +25,7 @@ func load(vm *runtime.VM) (goja.Value, error) {
 		{"sdk/http/request", "request", "Request"},
 		{"sdk/http/response", "response", "Response"},
 		{"sdk/http/session", "session", "Session"},
+		{"sdk/http/upload", "upload", "Upload"},
 	} {
 		v, err := vm.Require(m.module)
 		if err != nil {
