@@ -3,6 +3,8 @@
 package modules
 
 import (
+	"strings"
+
 	"github.com/dop251/goja"
 
 	"github.com/dirigo/dirigo/modules/dirigible"
@@ -12,6 +14,7 @@ import (
 	"github.com/dirigo/dirigo/modules/http/session"
 	"github.com/dirigo/dirigo/modules/http/upload"
 	"github.com/dirigo/dirigo/modules/sdkhttp"
+	"github.com/dirigo/dirigo/modules/utils"
 	"github.com/dirigo/dirigo/runtime"
 )
 
@@ -74,6 +77,18 @@ func dirigibleApps() []runtime.Module {
 		upload.Module("sdk/http/upload", dirigible.Current, upload.Options{}),
 		alias("@aerokit/sdk/http/upload", "sdk/http/upload"),
 		upload.Module("net/http/upload", dirigible.V2, upload.Options{}),
+	)
+	// The utilities: utils/base64, utils/v4/base64, sdk/utils/base64, ...,
+	// and the sdk/utils index.
+	for _, prefix := range []string{"utils/", "utils/v4/", "utils/v3/", "sdk/utils/"} {
+		mods = append(mods, utils.Modules(prefix)...)
+	}
+	for _, m := range utils.Modules("@aerokit/sdk/utils/") {
+		mods = append(mods, alias(m.Name, strings.TrimPrefix(m.Name, "@aerokit/")))
+	}
+	mods = append(mods,
+		utils.Index("sdk/utils", "sdk/utils/"),
+		alias("@aerokit/sdk/utils", "sdk/utils"),
 	)
 	return mods
 }
