@@ -7,6 +7,7 @@ import (
 
 	"github.com/dop251/goja"
 
+	"github.com/dirigo/dirigo/modules/core"
 	"github.com/dirigo/dirigo/modules/dirigible"
 	"github.com/dirigo/dirigo/modules/http/request"
 	"github.com/dirigo/dirigo/modules/http/response"
@@ -89,6 +90,25 @@ func dirigibleApps() []runtime.Module {
 	mods = append(mods,
 		utils.Index("sdk/utils", "sdk/utils/"),
 		alias("@aerokit/sdk/utils", "sdk/utils"),
+	)
+	// The configuration: core/configurations and core/env.
+	configs, err := core.NewConfigurations(core.Options{})
+	if err != nil { // only a configuration file can fail, and there is none
+		panic(err)
+	}
+	for _, prefix := range []string{"core/", "core/v4/", "core/v3/"} {
+		mods = append(mods,
+			configs.Module(prefix+"configurations", dirigible.V4),
+			core.EnvModule(prefix+"env", dirigible.V4, nil),
+		)
+	}
+	mods = append(mods,
+		configs.Module("sdk/core/configurations", dirigible.Current),
+		core.EnvModule("sdk/core/env", dirigible.Current, nil),
+		core.Index("sdk/core", "sdk/core/"),
+		alias("@aerokit/sdk/core/configurations", "sdk/core/configurations"),
+		alias("@aerokit/sdk/core/env", "sdk/core/env"),
+		alias("@aerokit/sdk/core", "sdk/core"),
 	)
 	return mods
 }
