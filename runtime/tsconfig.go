@@ -38,21 +38,19 @@ func (l *loader) tsconfigFor(file string) string {
 }
 
 // stripJSONC turns the JSON-with-comments of a tsconfig.json into JSON:
-// it drops // and /* */ comments and commas before a closing bracket,
+// it drops // and /* */ comments, then commas before a closing bracket,
 // outside strings.
 func stripJSONC(in []byte) []byte {
+	return dropTrailingCommas(dropComments(in))
+}
+
+// dropComments drops // and /* */ comments outside strings.
+func dropComments(in []byte) []byte {
 	out := make([]byte, 0, len(in))
 	for i := 0; i < len(in); i++ {
-		c := in[i]
-		switch {
+		switch c := in[i]; {
 		case c == '"':
-			j := i + 1
-			for ; j < len(in) && in[j] != '"'; j++ {
-				if in[j] == '\\' {
-					j++
-				}
-			}
-			end := min(j+1, len(in))
+			end := stringEnd(in, i)
 			out = append(out, in[i:end]...)
 			i = end - 1
 		case c == '/' && i+1 < len(in) && in[i+1] == '/':
@@ -66,7 +64,24 @@ func stripJSONC(in []byte) []byte {
 				i++
 			}
 			i++
-		case c == ',':
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// dropTrailingCommas drops commas before a closing bracket, outside
+// strings.
+func dropTrailingCommas(in []byte) []byte {
+	out := make([]byte, 0, len(in))
+	for i := 0; i < len(in); i++ {
+		switch c := in[i]; c {
+		case '"':
+			end := stringEnd(in, i)
+			out = append(out, in[i:end]...)
+			i = end - 1
+		case ',':
 			j := i + 1
 			for j < len(in) && (in[j] == ' ' || in[j] == '\t' || in[j] == '\n' || in[j] == '\r') {
 				j++
@@ -80,4 +95,15 @@ func stripJSONC(in []byte) []byte {
 		}
 	}
 	return out
+}
+
+// stringEnd returns the index after the JSON string that starts at i.
+func stringEnd(in []byte, i int) int {
+	j := i + 1
+	for ; j < len(in) && in[j] != '"'; j++ {
+		if in[j] == '\\' {
+			j++
+		}
+	}
+	return min(j+1, len(in))
 }
