@@ -11,8 +11,9 @@ func TestStripJSONC(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"a": 1}`: `{"a":1}`,
 		"{\n // c \"x\"\n \"a\": [1, 2,], /* b */ \"s\": \"//not /* a comment\",\n}": `{"a":[1,2],"s":"//not /* a comment"}`,
-		`{"q": "a\"b,}", }`:       `{"q":"a\"b,}"}`,
-		`{"u": 1 /* unterminated`: ``,
+		`{"q": "a\"b,}", }`:                                `{"q":"a\"b,}"}`,
+		`{"u": 1 /* unterminated`:                          ``,
+		"{\"a\": true, // a comment before the bracket\n}": `{"a":true}`,
 	} {
 		var v any
 		err := json.Unmarshal(stripJSONC([]byte(in)), &v)
