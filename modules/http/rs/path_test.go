@@ -158,3 +158,14 @@ func asMap(vals []pathValue) map[string]any {
 	}
 	return m
 }
+
+func BenchmarkTemplateMatch(b *testing.B) {
+	ts := NewTemplates()
+	b.ReportAllocs()
+	for b.Loop() {
+		t, _ := ts.get("users/{id}/orders/:order")
+		if _, ok := t.match("users/7/orders/9"); !ok {
+			b.Fatal("no match")
+		}
+	}
+}

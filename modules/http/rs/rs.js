@@ -7,8 +7,6 @@
 (function (native, request, response) {
 	"use strict";
 
-	var noop = function () {};
-
 	function arrayEquals(source, target) {
 		if (source === target) return true;
 		if (!Array.isArray(source) || !Array.isArray(target)) return false;
@@ -38,25 +36,30 @@
 
 	// ResourceMethod is one handler specification of a resource (a method,
 	// with its consumes and produces constraints and handler functions).
+	// (Methods live on the prototypes, not bound per instance: a service is
+	// built on every request, and bound functions are costly.)
 	function ResourceMethod(oConfiguration, controller, resource, mappings) {
 		this.cfg = oConfiguration || {};
 		this._resource = resource;
 		this.controller = controller;
-		if (mappings) {
-			var r = mappings.resource.bind(mappings);
-			this.resource = r;
-			this.resourcePath = r;
-			this.path = r;
-		}
+		this._mappings = mappings;
 	}
+	// resource(path), resourcePath(path), path(path): the mappings' resource.
+	["resource", "resourcePath", "path"].forEach(function (name) {
+		ResourceMethod.prototype[name] = function (sPath, oConfiguration) {
+			var m = this._mappings;
+			if (m) return m.resource(sPath, oConfiguration);
+		};
+	});
 	ResourceMethod.prototype.execute = function () {
 		var c = this.controller;
 		if (c) return c.execute.apply(c, arguments);
 	};
+	// (No arguments objects on these paths: they cost as much as the rest.)
 	["get", "post", "put", "delete", "remove", "method"].forEach(function (name) {
-		ResourceMethod.prototype[name] = function () {
+		ResourceMethod.prototype[name] = function (a, b) {
 			var r = this._resource;
-			if (r) return r[name].apply(r, arguments);
+			if (r) return r[name](a, b);
 		};
 	});
 	ResourceMethod.prototype.configuration = function () {
@@ -105,12 +108,14 @@
 	function Resource(sPath, oConfiguration, controller, mappings) {
 		this.sPath = sPath;
 		this.cfg = oConfiguration || {};
-		if (controller) {
-			this.controller = controller;
-			this.execute = controller.execute.bind(controller);
-		}
+		if (controller) this.controller = controller;
 		if (mappings) this.mappings = mappings;
 	}
+	function executeController() {
+		var c = this.controller;
+		if (c) return c.execute.apply(c, arguments);
+	}
+	Resource.prototype.execute = executeController;
 	Resource.prototype.path = function (sPath) {
 		if (arguments.length === 0) return this.sPath;
 		this.sPath = sPath;
@@ -121,53 +126,55 @@
 			if (arrayEquals(list[i].consumes, consumes) && arrayEquals(list[i].produces, produces)) return list[i];
 		}
 	}
+	// addSpec adds (or updates) one handler specification of method and
+	// returns its ResourceMethod.
+	function addSpec(resource, list, spec) {
+		var existing = specOf(list, spec.consumes, spec.produces);
+		if (!existing) {
+			list.push(spec);
+			existing = spec;
+		} else {
+			for (var k in spec) {
+				if (Object.prototype.hasOwnProperty.call(spec, k)) existing[k] = spec[k];
+			}
+		}
+		return new ResourceMethod(existing, resource.controller, resource, resource.mappings);
+	}
 	Resource.prototype.method = function (sHttpMethod, oConfiguration) {
 		if (sHttpMethod === undefined || sHttpMethod === null) {
 			throw new Error("Illegal sHttpMethod argument: " + sHttpMethod);
 		}
 		var method = String(sHttpMethod).toLowerCase();
-		if (!this.cfg[method]) this.cfg[method] = [];
-		var list = this.cfg[method] = toList(this.cfg[method]);
-		var specs = oConfiguration || {};
-		if (!Array.isArray(specs)) specs = [specs];
+		var list = this.cfg[method];
+		if (!Array.isArray(list)) list = this.cfg[method] = toList(list);
+		if (!oConfiguration) return addSpec(this, list, {});
+		if (!Array.isArray(oConfiguration)) return addSpec(this, list, oConfiguration);
 		var handlers = [];
-		for (var i = 0; i < specs.length; i++) {
-			var spec = specs[i];
-			var existing = specOf(list, spec.consumes, spec.produces);
-			if (!existing) {
-				list.push(spec);
-				existing = spec;
-			} else {
-				for (var k in spec) {
-					if (Object.prototype.hasOwnProperty.call(spec, k)) existing[k] = spec[k];
-				}
-			}
-			handlers.push(new ResourceMethod(existing, this.controller, this, this.mappings));
+		for (var i = 0; i < oConfiguration.length; i++) {
+			handlers.push(addSpec(this, list, oConfiguration[i]));
 		}
 		return handlers.length > 1 ? handlers : handlers[0];
 	};
-	function buildMethod(resource, name, args) {
-		if (args.length > 0) {
-			if (typeof args[0] === "function") return resource.method(name).serve(args[0]);
-			if (typeof args[0] === "object" && args[0] !== null) return resource.method(name, args[0]);
-			throw new Error("Invalid argument: Resource." + name + " method first argument must be valid javascript function or configuration object, but instead is " + (typeof args[0]) + " " + args[0]);
-		}
-		return resource.method(name);
+	function buildMethod(resource, name, arg) {
+		if (typeof arg === "function") return resource.method(name).serve(arg);
+		if (typeof arg === "object" && arg !== null) return resource.method(name, arg);
+		if (arg === undefined) return resource.method(name);
+		throw new Error("Invalid argument: Resource." + name + " method first argument must be valid javascript function or configuration object, but instead is " + (typeof arg) + " " + arg);
 	}
-	Resource.prototype.get = function () {
-		return buildMethod(this, "get", arguments);
+	Resource.prototype.get = function (arg) {
+		return buildMethod(this, "get", arg);
 	};
-	Resource.prototype.post = function () {
-		return buildMethod(this, "post", arguments);
+	Resource.prototype.post = function (arg) {
+		return buildMethod(this, "post", arg);
 	};
-	Resource.prototype.put = function () {
-		return buildMethod(this, "put", arguments);
+	Resource.prototype.put = function (arg) {
+		return buildMethod(this, "put", arg);
 	};
-	Resource.prototype["delete"] = function () {
-		return buildMethod(this, "delete", arguments);
+	Resource.prototype["delete"] = function (arg) {
+		return buildMethod(this, "delete", arg);
 	};
-	Resource.prototype.remove = function () {
-		return buildMethod(this, "delete", arguments);
+	Resource.prototype.remove = function (arg) {
+		return buildMethod(this, "delete", arg);
 	};
 	Resource.prototype.find = function (sVerb, arrConsumes, arrProduces) {
 		if (typeof sVerb !== "string") return;
@@ -209,10 +216,7 @@
 	// ResourceMappings holds the resources of a controller by path.
 	function ResourceMappings(oConfiguration, controller) {
 		this.resources = {};
-		if (controller) {
-			this.controller = controller;
-			this.execute = controller.execute.bind(controller);
-		}
+		if (controller) this.controller = controller;
 		if (oConfiguration) {
 			var self = this;
 			Object.keys(oConfiguration).forEach(function (sPath) {
@@ -228,6 +232,7 @@
 		}
 		return mappings.resources[sPath];
 	}
+	ResourceMappings.prototype.execute = executeController;
 	ResourceMappings.prototype.path = function (sPath, oConfiguration) {
 		return resourceAt(this, sPath, oConfiguration);
 	};
@@ -302,16 +307,19 @@
 	// path and have handlers for the method: exact ones first, then by
 	// fewer parameters, then in the order they were defined.
 	function matchRequestUrl(requestPath, method, cfg) {
-		var matches = [];
-		Object.keys(cfg).forEach(function (d, order) {
-			var handlers = cfg[d];
-			if (!handlers || !handlers[method]) return;
+		var matches = [], keys = Object.keys(cfg);
+		for (var i = 0; i < keys.length; i++) {
+			var d = keys[i], handlers = cfg[d];
+			if (!handlers || !handlers[method]) continue;
 			var m = native.match(d, requestPath);
-			if (m) matches.push({p: requestPath, d: d, pathParams: m[1], w: m[0], order: order});
-		});
-		return matches.sort(function (a, b) {
-			return a.w - b.w || a.order - b.order;
-		});
+			if (m) matches.push({p: requestPath, d: d, pathParams: m[1], w: m[0], order: i});
+		}
+		if (matches.length > 1) {
+			matches.sort(function (a, b) {
+				return a.w - b.w || a.order - b.order;
+			});
+		}
+		return matches;
 	}
 
 	function isThenable(v) {
@@ -325,13 +333,12 @@
 
 	// The default catch handler: the status of ctx.httpErrorCode (else
 	// 500), sent with sendError.
-	function catchErrorHandler(logctx, ctx, err) {
-		var where = "Serving resource[" + logctx.path + "], Verb[" + logctx.method + "], Content-Type[" + logctx.contentType + "], Accept[" + logctx.accepts + "] finished in error";
+	function catchErrorHandler(where, ctx, err) {
 		if (ctx.suppressStack) {
 			var details = (ctx.errorName || "") + (ctx.errorCode ? " [" + ctx.errorCode + "]" : "") + (ctx.errorMessage ? ": " + ctx.errorMessage : "");
-			native.log("info", where + ". " + details);
+			native.log("info", where + " finished in error. " + details);
 		} else {
-			native.log("error", where + ": " + errorText(err));
+			native.log("error", where + " finished in error: " + errorText(err));
 		}
 		var httpErrorCode = ctx.httpErrorCode || response.INTERNAL_SERVER_ERROR;
 		var errorMessage = ctx.errorMessage || (err && err.message);
@@ -341,28 +348,28 @@
 
 	// HttpController routes a request to the handlers of its mappings.
 	function HttpController(oMappings) {
-		var mappings;
 		if (oMappings instanceof ResourceMappings) {
-			mappings = oMappings;
+			this.resourceMappings = oMappings;
 		} else {
-			mappings = new ResourceMappings(typeof oMappings === "object" ? oMappings : undefined, this);
+			this.resourceMappings = new ResourceMappings(typeof oMappings === "object" ? oMappings : undefined, this);
 		}
-		this.resourceMappings = mappings;
-		var resource = mappings.resourcePath.bind(mappings);
-		this.resource = resource;
-		this.resourcePath = resource;
-		var self = this;
-		// Shortcuts for service().resource(sPath).<method>(...).
-		["get", "post", "put", "delete", "remove", "method"].forEach(function (name) {
-			self[name] = function (sPath) {
-				if (arguments.length < 1) throw new Error("Insufficient arguments provided to HttpController method " + name + ".");
-				if (sPath === undefined) sPath = "";
-				var res = mappings.find(sPath, arguments[1], arguments[2], arguments[3]) || mappings.resource(sPath);
-				res[name].apply(res, Array.prototype.slice.call(arguments, 1));
-				return self;
-			};
-		});
 	}
+	HttpController.prototype.resource = function (sPath, oConfiguration) {
+		return this.resourceMappings.resource(sPath, oConfiguration);
+	};
+	HttpController.prototype.resourcePath = HttpController.prototype.resource;
+	// Shortcuts for service().resource(sPath).<method>(...), returning the
+	// controller.
+	["get", "post", "put", "delete", "remove", "method"].forEach(function (name) {
+		HttpController.prototype[name] = function (sPath) {
+			if (arguments.length < 1) throw new Error("Insufficient arguments provided to HttpController method " + name + ".");
+			if (sPath === undefined) sPath = "";
+			var mappings = this.resourceMappings;
+			var res = mappings.find(sPath, arguments[1], arguments[2], arguments[3]) || mappings.resource(sPath);
+			res[name].apply(res, Array.prototype.slice.call(arguments, 1));
+			return this;
+		};
+	});
 	HttpController.prototype.execute = function (req, res) {
 		req = req || request;
 		res = res || response;
@@ -373,14 +380,18 @@
 		var matches = matchRequestUrl(requestPath, method, cfg);
 		var handler;
 		if (matches.length > 0) {
-			handler = toList(cfg[matches[0].d][method]).filter(function (h) {
-				return h && matchMediaType(req, h.produces, h.consumes);
-			})[0];
+			var candidates = toList(cfg[matches[0].d][method]);
+			for (var i = 0; i < candidates.length && !handler; i++) {
+				if (candidates[i] && matchMediaType(req, candidates[i].produces, candidates[i].consumes)) handler = candidates[i];
+			}
 		}
-		var accepts = normalizeMediaTypeHeaderValue(req.getHeader("Accept")) || [];
-		var contentType = normalizeMediaTypeHeaderValue(req.getHeader("Content-Type")) || [];
+		var headers = function () {
+			return "Content-Type[" + (normalizeMediaTypeHeaderValue(req.getHeader("Content-Type")) || []) +
+				"], Accept[" + (normalizeMediaTypeHeaderValue(req.getHeader("Accept")) || []) + "]";
+		};
+		var where = "Resource[" + requestPath + "], Method[" + method.toUpperCase() + "]";
 		if (!handler) {
-			native.log("warn", "No suitable resource handler for Resource[" + requestPath + "], Method[" + method.toUpperCase() + "], Content-Type[" + contentType + "], Accept[" + accepts + "] found");
+			native.log("warn", "No suitable resource handler for " + where + ", " + headers() + " found");
 			this.sendError(response.BAD_REQUEST, undefined, "Bad Request", "No suitable processor for this request.");
 			return;
 		}
@@ -392,37 +403,34 @@
 			request: req,
 			req: req
 		};
-		var before = handler.before || noop;
-		var serve = handler.handler || handler.serve || noop;
-		var onError = handler["catch"] || catchErrorHandler.bind(this, {
-			path: requestPath,
-			method: method.toUpperCase(),
-			contentType: contentType.join(","),
-			accepts: accepts.join(",")
-		});
-		var onFinally = handler["finally"] || noop;
-		var args = [ctx, req, res, handler, this];
 		var fail = function (err) {
 			try {
-				onError.apply(self, [ctx, err, req, res, handler, self]);
+				if (handler["catch"]) {
+					handler["catch"].call(self, ctx, err, req, res, handler, self);
+				} else {
+					catchErrorHandler.call(self, "Serving resource[" + requestPath + "], Verb[" + method.toUpperCase() + "], " + headers(), ctx, err);
+				}
 			} catch (catchErr) {
-				native.log("error", "Serving request for Resource[" + requestPath + "], Method[" + method.toUpperCase() + "] error handler threw error: " + errorText(catchErr));
+				native.log("error", "Serving request for " + where + " error handler threw error: " + errorText(catchErr));
 				throw catchErr;
 			}
 		};
 		var done = function () {
 			HttpController.prototype.closeResponse.call(self);
-			try {
-				onFinally.apply(self, []);
-			} catch (finallyErr) {
-				native.log("error", "Serving request for Resource[" + requestPath + "], Method[" + method.toUpperCase() + "] post handler threw error: " + errorText(finallyErr));
+			if (handler["finally"]) {
+				try {
+					handler["finally"].call(self);
+				} catch (finallyErr) {
+					native.log("error", "Serving request for " + where + " post handler threw error: " + errorText(finallyErr));
+				}
 			}
 		};
 		var pending = false;
 		try {
-			before.apply(this, args);
-			if (!res.isCommitted()) {
-				var result = serve.apply(this, args);
+			if (handler.before) handler.before.call(this, ctx, req, res, handler, this);
+			var serve = handler.handler || handler.serve;
+			if (serve && !res.isCommitted()) {
+				var result = serve.call(this, ctx, req, res, handler, this);
 				if (isThenable(result)) {
 					// An async handler: catch and finally run when it settles.
 					pending = true;
