@@ -46,6 +46,11 @@ out(fails(function () { escape.unescapeJava("\\u1"); }));
 out(utf8.encode("é"), utf8.decode([-61, -87]), utf8.bytesToString([104, 105, 33], 1, 2), fails(function () { utf8.bytesToString([1], 0, 5); }));
 out(an.toAlphanumeric("a-b_c!9"), an.isNumeric("123"), an.isNumeric("12a"), an.isAlphanumeric("aZ9"), an.isAlphanumeric("a-"), an.numeric(6).length, /^[a-z]{5}$/.test(an.alpha(5, true)), an.randomString(0, "x"));
 out(fails(function () { base64.encode(); }), fails(function () { digest.md5({}); }));
+function hexOf(bytes) { return bytes.map(function (b) { return ((b & 0xff) + 0x100).toString(16).slice(1); }).join(""); }
+out(hexOf(digest.sha256("abc")));
+out(hexOf(digest.sha384("abc")));
+out(hexOf(digest.sha512("abc")));
+out(hexOf(digest.md5([0xe2, 0x82, 0xac])) === digest.md5Hex("€"), hexOf(digest.sha1(new Uint8Array([97, 98, 99]))) === digest.sha1Hex("abc"));
 `)
 	want := strings.Join([]string{
 		`aGVsbG8= aGk= /w== `,
@@ -65,6 +70,10 @@ out(fails(function () { base64.encode(); }), fails(function () { digest.md5({});
 		`[-61,-87] é i! Error: offset 0, count 5, length 1`,
 		`ab_c9 true false true false 6 true xxxx`,
 		`TypeError: base64.encode: expected a string or bytes, got undefined TypeError: digest.md5: expected bytes (an array, ArrayBuffer, typed array or string), got [object Object]`,
+		`ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad`,
+		`cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7`,
+		`ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f`,
+		`true true`,
 	}, "\n")
 	if got != want {
 		gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
