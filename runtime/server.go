@@ -311,6 +311,8 @@ func statusOf(err error) int {
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrBodyTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrBadRequest):
+		return http.StatusBadRequest
 	case errors.Is(err, os.ErrDeadlineExceeded): // the client sent its body too slowly
 		return http.StatusRequestTimeout
 	default:
@@ -379,6 +381,7 @@ func (s *Server) RunFile(ctx context.Context, file string, args []string) (int, 
 	}
 	defer s.pool.put(vm)
 	c := &Call{ctx: ctx, gen: gen, args: args, logger: s.log, route: Route{Kind: RouteScript, File: file}}
+	defer c.end()
 	err = vm.run(c, file, prog)
 	var ee exitError
 	if errors.As(err, &ee) {
