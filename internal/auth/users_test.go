@@ -19,7 +19,8 @@ func hash(t testing.TB, pass string) string {
 
 func TestParseTable(t *testing.T) {
 	h := hash(t, "pw")
-	good := "# users\n\nalice:" + h + ":ADMINISTRATOR, Developer\nbob:" + h + "\n/admin ADMINISTRATOR\n/reports *\n/reports/open -\n"
+	y := "$2y$" + h[4:] // htpasswd -B writes $2y$
+	good := "# users\n\nalice:" + h + ":ADMINISTRATOR, Developer\nbob:" + y + "\n/admin ADMINISTRATOR\n/reports *\n/reports/open -\n"
 	tbl, err := parseTable([]byte(good))
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +36,10 @@ func TestParseTable(t *testing.T) {
 		t.Error("bob has roles")
 	}
 	if tbl.users["alice"].key == "" || tbl.users["alice"].key == tbl.users["bob"].key {
-		t.Error("the login keys of two users with the same hash are equal")
+		t.Error("the login keys of two users are equal")
+	}
+	if bcrypt.CompareHashAndPassword(tbl.users["bob"].hash, []byte("pw")) != nil {
+		t.Error("a $2y$ hash does not verify")
 	}
 
 	for _, tc := range []struct{ name, file, want string }{
