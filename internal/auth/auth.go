@@ -25,6 +25,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -108,7 +110,8 @@ type Auth struct {
 	bcrypt chan struct{} // bounds the bcrypt comparisons at once
 	origin *http.CrossOriginProtection
 
-	cacheKey [32]byte // HMAC key of the Basic cache (random per process)
+	cacheKey [32]byte  // HMAC key of the Basic cache (random per process)
+	macs     sync.Pool // of HMAC-SHA256 hashes under cacheKey
 	cacheMu  sync.Mutex
 	cache    map[[32]byte]cachedBasic
 }
@@ -174,6 +177,7 @@ func New(cfg Config) (*Auth, error) {
 		cache:  map[[32]byte]cachedBasic{},
 	}
 	_, _ = rand.Read(a.cacheKey[:])
+	a.macs.New = func() any { return hmac.New(sha256.New, a.cacheKey[:]) }
 	a.tbl.Store(t)
 	a.lastCheck.Store(cfg.Now().UnixNano())
 	if fi, err := os.Stat(cfg.UsersFile); err == nil && fi.Mode().Perm()&0o004 != 0 {
@@ -266,7 +270,7 @@ func (a *Auth) Serve(w http.ResponseWriter, r *http.Request, ar *runtime.AuthReq
 			return nil, true
 		}
 		if ok {
-			acct, wait := a.verify(r.Context(), t, name, pass, ar.Client(), "Basic")
+			acct, wait := a.verify(r.Context(), t, name, pass, ar, "Basic")
 			switch {
 			case wait > 0:
 				tooMany(w, wait)
@@ -356,15 +360,17 @@ func (a *Auth) sessionUser(t *table, s *sessions.Session) (*runtime.User, error)
 // verify checks a user name and password: from the Basic cache, else with
 // bcrypt. It returns the account, or nil; a client over its failure limit
 // gets how long to wait instead, and no comparison.
-func (a *Auth) verify(ctx context.Context, t *table, name, pass, client, how string) (*account, time.Duration) {
+func (a *Auth) verify(ctx context.Context, t *table, name, pass string, ar *runtime.AuthRequest, how string) (*account, time.Duration) {
 	var key [32]byte
 	ttl := a.cfg.BasicCacheTTL
 	if how == "Basic" && ttl > 0 {
-		m := hmac.New(sha256.New, a.cacheKey[:])
-		m.Write([]byte(name))
-		m.Write([]byte{0})
-		m.Write([]byte(pass))
+		m := a.macs.Get().(hash.Hash)
+		m.Reset()
+		_, _ = io.WriteString(m, name)
+		_, _ = m.Write([]byte{0})
+		_, _ = io.WriteString(m, pass)
 		m.Sum(key[:0])
+		a.macs.Put(m)
 		a.cacheMu.Lock()
 		e, ok := a.cache[key]
 		a.cacheMu.Unlock()
@@ -373,6 +379,7 @@ func (a *Auth) verify(ctx context.Context, t *table, name, pass, client, how str
 		}
 	}
 	now := a.now()
+	client := ar.Client()
 	if wait := a.limit.wait(client, now); wait > 0 {
 		a.log.Warn("login refused: too many failures", "how", how, "client", client)
 		return nil, wait

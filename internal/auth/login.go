@@ -77,7 +77,7 @@ func (a *Auth) serveLogin(w http.ResponseWriter, r *http.Request, ar *runtime.Au
 	if len(name) > 256 {
 		name = ""
 	}
-	acct, wait := a.verify(r.Context(), a.table(), name, pass, ar.Client(), "form")
+	acct, wait := a.verify(r.Context(), a.table(), name, pass, ar, "form")
 	switch {
 	case wait > 0:
 		w.Header().Set("Retry-After", retryAfter(wait))

@@ -8,7 +8,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-func hash(t testing.TB, pass string) string {
+func bcryptHash(t testing.TB, pass string) string {
 	t.Helper()
 	h, err := bcrypt.GenerateFromPassword([]byte(pass), bcrypt.MinCost)
 	if err != nil {
@@ -18,7 +18,7 @@ func hash(t testing.TB, pass string) string {
 }
 
 func TestParseTable(t *testing.T) {
-	h := hash(t, "pw")
+	h := bcryptHash(t, "pw")
 	y := "$2y$" + h[4:] // htpasswd -B writes $2y$
 	good := "# users\n\nalice:" + h + ":ADMINISTRATOR, Developer\nbob:" + y + "\n/admin ADMINISTRATOR\n/reports *\n/reports/open -\n"
 	tbl, err := parseTable([]byte(good))
