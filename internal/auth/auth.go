@@ -307,8 +307,8 @@ func (a *Auth) Serve(w http.ResponseWriter, r *http.Request, ar *runtime.AuthReq
 			return nil, true
 		}
 	}
-	for _, any := range roles {
-		if !hasAny(user, any) {
+	for _, list := range roles {
+		if !hasAny(user, list) {
 			plain(w, http.StatusForbidden)
 			return nil, true
 		}
