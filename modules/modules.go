@@ -3,6 +3,8 @@
 package modules
 
 import (
+	"strings"
+
 	"github.com/dop251/goja"
 
 	"github.com/dirigo/dirigo/modules/dirigible"
@@ -52,7 +54,20 @@ func Builtin() []runtime.Module {
 		pageGlobal("response", "http/v4/response"),
 		pageGlobal("session", "http/v4/session"),
 	)
+	mods = append(mods, dirigibleESM(mods)...)
 	return mods
+}
+
+// dirigibleESM serves sdk/http and its sub-paths also as @dirigible/http…,
+// the ES module names of Dirigible 9.x (the same objects).
+func dirigibleESM(mods []runtime.Module) []runtime.Module {
+	var out []runtime.Module
+	for _, m := range mods {
+		if rest, ok := strings.CutPrefix(m.Name, "sdk/http"); ok && (rest == "" || rest[0] == '/') {
+			out = append(out, alias("@dirigible/http"+rest, m.Name))
+		}
+	}
+	return out
 }
 
 // pageGlobal binds the module target to a global name in server pages.
