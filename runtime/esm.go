@@ -57,8 +57,9 @@ type loaderState struct {
 	// entry is the request's script module when its evaluation is async.
 	entry *moduleObject
 	// afterAll is (promises, fn) => Promise.all(promises).then(fn), with
-	// the VM's own Promise; has is Reflect.has.
-	afterAll, has goja.Callable
+	// the VM's own Promise; has is Reflect.has; merge copies the own
+	// properties of an object onto another.
+	afterAll, has, merge goja.Callable
 }
 
 // resetLoader forgets the request's views and script.
@@ -78,7 +79,8 @@ func (vm *VM) evalES(file string, c *compiled, mf *moduleFunc, entry bool) (*mod
 		// As in evalModule: the script needs no module object.
 		m = vm.noExports
 	} else {
-		m = &moduleObject{rt: rt, id: mf.id, filename: mf.filename, exports: rt.NewObject(), evaluating: true}
+		m = &moduleObject{rt: rt, id: mf.id, filename: mf.filename, exports: rt.NewObject(), evaluating: true,
+			merge: c.esmExports, vm: vm}
 		m.obj = rt.NewDynamicObject(m)
 		exports, module = m.exports, m.obj
 	}
@@ -153,6 +155,31 @@ func (vm *VM) evalES(file string, c *compiled, mf *moduleFunc, entry bool) (*mod
 func (m *moduleObject) setPromise(v goja.Value) {
 	if p, ok := v.Export().(*goja.Promise); ok {
 		m.promise, m.promiseVal = p, v
+	}
+}
+
+// mergeExports defines the properties of exports (esbuild's exports object
+// of an ES module: __esModule and a getter per export) on target, the
+// exports object a module in a cycle already holds. Live bindings work
+// across the cycle as they do in Node.
+func (vm *VM) mergeExports(target, exports goja.Value) {
+	if vm.ld.merge == nil {
+		f, err := vm.rt.RunString(`(function (O) {
+			var define = O.defineProperties, describe = O.getOwnPropertyDescriptors;
+			return function (t, s) { define(t, describe(s)); };
+		})`)
+		if err != nil {
+			panic(err)
+		}
+		mk, _ := goja.AssertFunction(f)
+		helper, err := mk(goja.Undefined(), vm.Intrinsic("Object"))
+		if err != nil {
+			panic(err)
+		}
+		vm.ld.merge, _ = goja.AssertFunction(helper)
+	}
+	if _, err := vm.ld.merge(goja.Undefined(), target, exports); err != nil {
+		panic(err)
 	}
 }
 

@@ -51,7 +51,7 @@ func TestImportOfMissingExport(t *testing.T) {
 		"lib/mid.mjs":    "export { nope } from './a.mjs';\n",
 		"lib/types.ts":   "export interface Shape { x: number }\nexport const yes = 1;\n",
 		"lib/cycle1.mjs": "import { two } from './cycle2.mjs';\nexport const one = 1;\nexport function get() { return two; }\n",
-		"lib/cycle2.mjs": "import { one } from './cycle1.mjs';\nexport const two = 2;\n",
+		"lib/cycle2.mjs": "import { one } from './cycle1.mjs';\nexport const two = 2;\nexport function getOne() { return one; }\n",
 	}
 	tests := []struct {
 		name, script, want string
@@ -78,8 +78,9 @@ import c, { yes as cyes } from "./lib/c.js";
 import * as ns from "./lib/a.mjs";
 import type { Shape } from "./lib/types.ts";
 import { get } from "./lib/cycle1.mjs";
+import { getOne } from "./lib/cycle2.mjs";
 const s: Shape = { x: yes };
-response.print([a, s.x, c.yes, cyes, typeof ns.maybe, get()].join());`, "a,1,1,1,undefined,2"},
+response.print([a, s.x, c.yes, cyes, typeof ns.maybe, get(), getOne()].join());`, "a,1,1,1,undefined,2,1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

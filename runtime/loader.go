@@ -261,6 +261,9 @@ type moduleInfo struct {
 	// async is set for a module with a top-level await: prog is an async
 	// function.
 	async bool
+	// esmExports is set for an ES module with exports: the only
+	// assignment of module.exports in it is esbuild's, of its exports.
+	esmExports bool
 	// imports are the static imports of an ES module, in order.
 	imports []importRecord
 }
@@ -338,7 +341,8 @@ func compileModule(file string, src []byte) (*goja.Program, moduleInfo, error) {
 	if strings.Contains(body, "require(") {
 		info.imports = importRecords(ast, text)
 	}
-	info.esm = info.async || len(info.imports) > 0 || strings.Contains(body, "module.exports = __toCommonJS(")
+	info.esmExports = strings.Contains(body, "module.exports = __toCommonJS(")
+	info.esm = info.async || len(info.imports) > 0 || info.esmExports
 	prog, err := compileAST(file, ast)
 	return prog, info, err
 }

@@ -114,6 +114,12 @@ type moduleObject struct {
 	// it or in a module it imports), nil for a synchronous one.
 	promise    *goja.Promise
 	promiseVal goja.Value
+	// shared is set once the exports object was handed out while the
+	// module was evaluating (to a module in a cycle with it); merge is set
+	// for an ES module, whose exports then go into that object instead of
+	// replacing it, so the other module sees them (see esm.go).
+	shared, merge bool
+	vm            *VM
 }
 
 // Get implements goja.DynamicObject.
@@ -135,6 +141,10 @@ func (m *moduleObject) Get(key string) goja.Value {
 func (m *moduleObject) Set(key string, v goja.Value) bool {
 	switch key {
 	case "exports":
+		if m.shared && m.merge {
+			m.vm.mergeExports(m.exports, v)
+			return true
+		}
 		m.exports = v
 	case "id", "filename", "loaded":
 		return false
@@ -372,6 +382,9 @@ type resolvedFile struct {
 // require() from CommonJS, which could not wait for it.
 func (vm *VM) requireFile(spec, file string, mode requireMode) (goja.Value, *moduleObject, error) {
 	if m, ok := vm.modules[file]; ok {
+		if m.evaluating {
+			m.shared = true
+		}
 		return m.exports, m, nil
 	}
 	c, err := vm.h.loader.program(file, vm.call.gen)
