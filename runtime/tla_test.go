@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -104,5 +105,21 @@ func TestTopLevelAwaitForms(t *testing.T) {
 				t.Errorf("got %q, want %q", body, tc.want)
 			}
 		})
+	}
+}
+
+// dirigo run waits for a script's top-level await too, and reports its
+// rejection.
+func TestTopLevelAwaitBatch(t *testing.T) {
+	s := moduletest.New(t, map[string]string{
+		"job.mjs":  "const n = await new Promise((resolve) => setTimeout(() => resolve(3), 1));\nprocess.exitCode = n;",
+		"fail.mjs": "await null;\nthrow new TypeError('batch');",
+	}, devOneVM)
+	if code, err := s.Runtime.RunFile(context.Background(), "job.mjs", nil); code != 3 || err != nil {
+		t.Errorf("job.mjs: exit %d, %v", code, err)
+	}
+	code, err := s.Runtime.RunFile(context.Background(), "fail.mjs", nil)
+	if code != 1 || err == nil || err.Error() != "fail.mjs:2:7: TypeError: batch" {
+		t.Errorf("fail.mjs: exit %d, %v", code, err)
 	}
 }
