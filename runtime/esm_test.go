@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dop251/goja"
+
 	"github.com/dirigo/dirigo/modules/moduletest"
 	"github.com/dirigo/dirigo/runtime"
 )
@@ -146,6 +148,29 @@ response.print(JSON.stringify(out));`,
 		if body != want {
 			t.Fatalf("run %d:\ngot  %s\nwant %s", i, body, want)
 		}
+	}
+}
+
+// A module function hands a script the same view of another module as
+// require does (VM.View).
+func TestViewForModules(t *testing.T) {
+	handler := runtime.Module{Name: "test:handler", Load: func(vm *runtime.VM) (goja.Value, error) {
+		o := vm.Runtime().NewObject()
+		_ = o.Set("request", func(goja.FunctionCall) goja.Value {
+			v, err := vm.Require("sdk/http/request")
+			if err != nil {
+				panic(err)
+			}
+			return vm.View(v)
+		})
+		return o, nil
+	}}
+	s := moduletest.New(t, map[string]string{"main.js": `var r = require("sdk/http/request");
+r.params = { id: 1 };
+require("http/response").print(String(require("test:handler").request() === r) + " " + require("test:handler").request().params.id);`},
+		moduletest.Options{Modules: []runtime.Module{handler}})
+	if _, body := s.Get(t, "/main"); body != "true 1" {
+		t.Errorf("got %q", body)
 	}
 }
 

@@ -31,6 +31,18 @@ type moduleView struct {
 	extra map[string]goja.Value
 }
 
+// View returns the view of the native module exports v (as vm.Require
+// gives them) that require and import give the running request's scripts:
+// a module function that hands another module's object to a script (a
+// handler's request) hands out the same object the script has. Outside a
+// request it returns v.
+func (vm *VM) View(v goja.Value) goja.Value {
+	if vm.call == nil {
+		return v
+	}
+	return vm.nativeView(v)
+}
+
 // nativeView returns this request's view of the native exports v. Values
 // that are not plain objects (a module that exports a function) are
 // returned as they are: they are frozen and cannot take new properties.
