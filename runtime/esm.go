@@ -113,6 +113,12 @@ func (vm *VM) evalES(file string, c *compiled, mf *moduleFunc, entry bool) (*mod
 			}
 		}
 	}
+	if len(waits) > 0 && m == vm.noExports {
+		// The script exports nothing, but its evaluation is a promise of
+		// its own (the VM's noExports is shared by every request).
+		m = &moduleObject{rt: rt, exports: m.exports, evaluating: true}
+		vm.modules[file] = m
+	}
 	if len(waits) == 0 {
 		v, err := mf.fn(exports, exports, mf.require, module, mf.filename, mf.dirname)
 		m.evaluating = false
