@@ -61,6 +61,8 @@ func Builtin() []runtime.Module {
 	)
 	mods = append(mods, dirigibleApps()...)
 	mods = append(mods, securityModules()...)
+	// Last, so that everything above also answers to @dirigible/….
+	mods = append(mods, dirigibleESM(mods)...)
 	return mods
 }
 
@@ -120,6 +122,18 @@ func dirigibleApps() []runtime.Module {
 		alias("@aerokit/sdk/core", "sdk/core"),
 	)
 	return mods
+}
+
+// dirigibleESM serves sdk/http and its sub-paths also as @dirigible/http…,
+// the ES module names of Dirigible 9.x (the same objects).
+func dirigibleESM(mods []runtime.Module) []runtime.Module {
+	var out []runtime.Module
+	for _, m := range mods {
+		if rest, ok := strings.CutPrefix(m.Name, "sdk/http"); ok && (rest == "" || rest[0] == '/') {
+			out = append(out, alias("@dirigible/http"+rest, m.Name))
+		}
+	}
+	return out
 }
 
 // pageGlobal binds the module target to a global name in server pages.

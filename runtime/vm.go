@@ -107,6 +107,7 @@ type VM struct {
 	modules  map[string]*moduleObject // this request's module cache, by file
 	rejected map[*goja.Promise]struct{}
 	loop     loop
+	ld       loaderState // views of native modules, async ES modules (esm.go)
 
 	// deadline is when the running script times out (Unix nanoseconds), or 0
 	// when none runs; the pool's watchdog interrupts it past that time.
@@ -370,6 +371,9 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 		}
 		return se
 	}
+	if err := vm.awaitEntry(file); err != nil {
+		return err
+	}
 	for p := range vm.rejected {
 		return &ScriptError{File: file, Message: "Uncaught (in promise) " + describeReason(p.Result())}
 	}
@@ -416,6 +420,7 @@ func isUncatchable(err error) bool {
 
 // reset returns the VM to its state between requests.
 func (vm *VM) reset() {
+	vm.resetLoader()
 	vm.loop.reset()
 	clear(vm.modules)
 	clear(vm.rejected)
