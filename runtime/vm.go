@@ -167,9 +167,17 @@ func newVM(h *host) (*VM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hardening VM: %w", err)
 	}
+	mk, ok := goja.AssertFunction(hv)
+	if !ok {
+		return nil, errHardenNotFunction
+	}
+	hv, err = mk(goja.Undefined(), vm.tamer())
+	if err != nil {
+		return nil, fmt.Errorf("hardening VM: %w", err)
+	}
 	harden, ok := goja.AssertFunction(hv)
 	if !ok {
-		return nil, errors.New("runtime: harden.js did not return a function")
+		return nil, errHardenNotFunction
 	}
 	vm.harden = harden
 	empty := rt.NewObject()
