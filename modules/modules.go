@@ -10,6 +10,9 @@ import (
 	"github.com/dirigo/dirigo/modules/http/response"
 	"github.com/dirigo/dirigo/modules/http/session"
 	"github.com/dirigo/dirigo/modules/sdkhttp"
+	"github.com/dirigo/dirigo/modules/web/base64"
+	"github.com/dirigo/dirigo/modules/web/dom"
+	"github.com/dirigo/dirigo/modules/web/encoding"
 	"github.com/dirigo/dirigo/runtime"
 )
 
@@ -52,6 +55,11 @@ func Builtin() []runtime.Module {
 		pageGlobal("response", "http/v4/response"),
 		pageGlobal("session", "http/v4/session"),
 	)
+	// The Web platform and Node's core modules (each global is loaded on
+	// its first use), every Node name also under node:.
+	mods = append(mods, dom.Module)
+	mods = append(mods, encoding.Globals...)
+	mods = append(mods, base64.Globals...)
 	return mods
 }
 

@@ -95,53 +95,10 @@ const hardenJS = `(function (tame) {
 // tamer returns the tame function of harden.js: tame(obj, key, value,
 // enumerable) replaces the data property key of obj by an accessor pair.
 // Both halves are Go functions (a JavaScript getter would make every read
-// of a built-in method several times slower): the getter returns value; the
-// setter, one per key and VM, defines an own, writable property on the
-// object it is called on (the assignment's receiver) and throws a TypeError
-// when that object is frozen, as the built-in it is called on always is.
+// of a built-in method several times slower): the getter returns value, the
+// setter is ownSetter's.
 func (vm *VM) tamer() goja.Value {
 	rt := vm.rt
-	freeze, _ := goja.AssertFunction(vm.base.Get("Object").ToObject(rt).Get("freeze"))
-	setters := map[any]goja.Value{}
-	// fix names f (goja named it after its Go symbol) and freezes it.
-	fix := func(f goja.Value, name string) goja.Value {
-		if err := f.(*goja.Object).DefineDataProperty("name", rt.ToValue(name), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
-			panic(err)
-		}
-		if _, err := freeze(goja.Undefined(), f); err != nil {
-			panic(err)
-		}
-		return f
-	}
-	setter := func(key goja.Value) goja.Value {
-		var id any = key.String()
-		sym, isSym := key.(*goja.Symbol)
-		if isSym {
-			id = sym
-		}
-		if s, ok := setters[id]; ok {
-			return s
-		}
-		name := propertyName(key)
-		s := fix(rt.ToValue(func(call goja.FunctionCall) goja.Value {
-			o, ok := call.This.(*goja.Object)
-			if !ok {
-				panic(rt.NewTypeError("Cannot create property '%s' on %s", name, describeThis(call.This)))
-			}
-			var err error
-			if isSym {
-				err = o.DefineDataPropertySymbol(sym, call.Argument(0), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
-			} else {
-				err = o.DefineDataProperty(name, call.Argument(0), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
-			}
-			if err != nil {
-				panic(rt.NewTypeError("Cannot assign to read only property '%s' of object", name))
-			}
-			return goja.Undefined()
-		}), "set "+name)
-		setters[id] = s
-		return s
-	}
 	return rt.ToValue(func(call goja.FunctionCall) goja.Value {
 		obj, ok := call.Argument(0).(*goja.Object)
 		if !ok {
@@ -152,17 +109,63 @@ func (vm *VM) tamer() goja.Value {
 		if call.Argument(3).ToBoolean() {
 			enumerable = goja.FLAG_TRUE
 		}
-		get := fix(rt.ToValue(func(goja.FunctionCall) goja.Value { return value }), "get "+propertyName(key))
-		set := setter(key)
-		var err error
+		get := vm.sealFunc(rt.ToValue(func(goja.FunctionCall) goja.Value { return value }), "get "+propertyName(key))
+		set := vm.ownSetter(key)
 		if sym, ok := key.(*goja.Symbol); ok {
-			err = obj.DefineAccessorPropertySymbol(sym, get, set, goja.FLAG_FALSE, enumerable)
+			_ = obj.DefineAccessorPropertySymbol(sym, get, set, goja.FLAG_FALSE, enumerable)
 		} else {
-			err = obj.DefineAccessorProperty(key.String(), get, set, goja.FLAG_FALSE, enumerable)
+			// A host object may refuse (harden then decides whether it is frozen).
+			_ = obj.DefineAccessorProperty(key.String(), get, set, goja.FLAG_FALSE, enumerable)
 		}
-		_ = err // a host object keeps its property (and harden decides whether it is frozen)
 		return goja.Undefined()
 	})
+}
+
+// ownSetter returns the setter of the tamed properties named key, one per
+// key and VM: it defines an own, writable, enumerable property on the object
+// it is called on (the receiver of the assignment), and throws a TypeError
+// when that object is frozen, as the built-in that holds the accessor is.
+func (vm *VM) ownSetter(key goja.Value) goja.Value {
+	rt := vm.rt
+	var id any = key.String()
+	sym, isSym := key.(*goja.Symbol)
+	if isSym {
+		id = sym
+	}
+	if s, ok := vm.setters[id]; ok {
+		return s
+	}
+	name := propertyName(key)
+	s := vm.sealFunc(rt.ToValue(func(call goja.FunctionCall) goja.Value {
+		o, ok := call.This.(*goja.Object)
+		if !ok {
+			panic(rt.NewTypeError("Cannot create property '%s' on %s", name, describeThis(call.This)))
+		}
+		var err error
+		if isSym {
+			err = o.DefineDataPropertySymbol(sym, call.Argument(0), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
+		} else {
+			err = o.DefineDataProperty(name, call.Argument(0), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
+		}
+		if err != nil {
+			panic(rt.NewTypeError("Cannot assign to read only property '%s' of object", name))
+		}
+		return goja.Undefined()
+	}), "set "+name)
+	vm.setters[id] = s
+	return s
+}
+
+// sealFunc names the Go-backed function f (goja names it after its Go
+// symbol) and freezes it.
+func (vm *VM) sealFunc(f goja.Value, name string) goja.Value {
+	if err := f.(*goja.Object).DefineDataProperty("name", vm.rt.ToValue(name), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
+		panic(err)
+	}
+	if _, err := vm.freeze(goja.Undefined(), f); err != nil {
+		panic(err)
+	}
+	return f
 }
 
 // propertyName is how an error message or a function name shows key.

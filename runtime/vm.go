@@ -81,6 +81,9 @@ type VM struct {
 	harden goja.Callable
 	// natives caches the frozen exports of native modules, per VM.
 	natives map[string]goja.Value
+	// setters are the setters of tamed properties, by name (see tamer).
+	setters map[any]goja.Value
+	freeze  goja.Callable
 	// requires caches the (frozen) require function of each folder.
 	requires  map[string]goja.Value
 	stringify goja.Callable
@@ -134,12 +137,14 @@ func newVM(h *host) (*VM, error) {
 		rt:       rt,
 		base:     rt.GlobalObject(),
 		natives:  map[string]goja.Value{},
+		setters:  map[any]goja.Value{},
 		requires: map[string]goja.Value{},
 		funcs:    map[string]*moduleFunc{},
 		modules:  map[string]*moduleObject{},
 		rejected: map[*goja.Promise]struct{}{},
 	}
 	vm.loop.init()
+	vm.freeze, _ = goja.AssertFunction(vm.base.Get("Object").ToObject(rt).Get("freeze"))
 	rt.SetPromiseRejectionTracker(vm.trackRejection)
 	if err := vm.installGuards(); err != nil {
 		return nil, fmt.Errorf("guarding built-ins: %w", err)
@@ -155,11 +160,7 @@ func newVM(h *host) (*VM, error) {
 		return nil, fmt.Errorf("guarding Symbol.for: %w", err)
 	}
 	for _, m := range h.globals {
-		v, err := vm.native(m, false)
-		if err != nil {
-			return nil, fmt.Errorf("loading global %s: %w", m.Global, err)
-		}
-		if err := vm.base.Set(m.Global, v); err != nil {
+		if err := vm.lazyGlobal(m); err != nil {
 			return nil, fmt.Errorf("setting global %s: %w", m.Global, err)
 		}
 	}
@@ -186,6 +187,31 @@ func newVM(h *host) (*VM, error) {
 	}
 	vm.noExports = &moduleObject{rt: rt, exports: empty, loaded: true}
 	return vm, nil
+}
+
+// lazyGlobal binds the global m.Global on the base global as an accessor
+// that loads (and freezes) the module on first use, so that a global costs
+// nothing to a VM whose scripts never touch it. Assigning the name defines
+// it on the script's own global object, as assigning a built-in's property
+// does (see tamer).
+func (vm *VM) lazyGlobal(m *Module) error {
+	rt := vm.rt
+	var cached goja.Value
+	get := rt.ToValue(func(goja.FunctionCall) goja.Value {
+		if cached != nil {
+			return cached
+		}
+		if vm.harden == nil {
+			panic(rt.NewTypeError("%s is not available before the VM is ready", m.Global))
+		}
+		v, err := vm.native(m, true)
+		if err != nil {
+			panic(vm.NewError(err))
+		}
+		cached = v
+		return v
+	})
+	return vm.base.DefineAccessorProperty(m.Global, get, vm.ownSetter(rt.ToValue(m.Global)), goja.FLAG_FALSE, goja.FLAG_FALSE)
 }
 
 // Runtime returns the goja runtime. It may only be used from the goroutine
@@ -443,6 +469,7 @@ func (vm *VM) reset() {
 func (vm *VM) drop() {
 	vm.rt, vm.base, vm.harden = nil, nil, nil
 	vm.natives, vm.requires, vm.funcs, vm.modules, vm.rejected = nil, nil, nil, nil, nil
+	vm.setters, vm.freeze = nil, nil
 	vm.stringify, vm.parse, vm.isArray, vm.rangeErr, vm.syntaxErr = nil, nil, nil, nil, nil
 	vm.joining, vm.jsonStates, vm.noExports = nil, nil, nil
 	vm.loop.timers = nil
