@@ -10,9 +10,18 @@ import (
 	"github.com/dirigo/dirigo/modules/http/response"
 	"github.com/dirigo/dirigo/modules/http/session"
 	"github.com/dirigo/dirigo/modules/sdkhttp"
+	"github.com/dirigo/dirigo/modules/node/buffer"
+	"github.com/dirigo/dirigo/modules/node/crypto"
+	"github.com/dirigo/dirigo/modules/node/events"
+	"github.com/dirigo/dirigo/modules/node/process"
+	"github.com/dirigo/dirigo/modules/node/util"
 	"github.com/dirigo/dirigo/modules/web/base64"
+	"github.com/dirigo/dirigo/modules/web/clone"
 	"github.com/dirigo/dirigo/modules/web/dom"
 	"github.com/dirigo/dirigo/modules/web/encoding"
+	"github.com/dirigo/dirigo/modules/web/performance"
+	"github.com/dirigo/dirigo/modules/web/url"
+	"github.com/dirigo/dirigo/modules/web/webcrypto"
 	"github.com/dirigo/dirigo/runtime"
 )
 
@@ -57,9 +66,16 @@ func Builtin() []runtime.Module {
 	)
 	// The Web platform and Node's core modules (each global is loaded on
 	// its first use), every Node name also under node:.
-	mods = append(mods, dom.Module)
+	mods = append(mods, dom.Module, clone.Global, performance.Global)
 	mods = append(mods, encoding.Globals...)
 	mods = append(mods, base64.Globals...)
+	mods = append(mods, webcrypto.Globals...)
+	mods = append(mods, url.Modules...)
+	mods = append(mods, buffer.Modules...)
+	mods = append(mods, util.Modules...)
+	mods = append(mods, events.Modules...)
+	mods = append(mods, crypto.Modules...)
+	mods = append(mods, process.Modules...)
 	return mods
 }
 

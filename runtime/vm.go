@@ -275,6 +275,13 @@ func (vm *VM) native(m *Module, freeze bool) (goja.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading module %s: %w", key, err)
 	}
+	// A global function goja named after its Go symbol is named after the
+	// global (harden names the functions it finds in properties).
+	if f, ok := v.(*goja.Object); ok && m.Global != "" {
+		if _, isFn := goja.AssertFunction(f); isFn && goSymbolName.MatchString(f.Get("name").String()) {
+			_ = f.DefineDataProperty("name", vm.rt.ToValue(m.Global), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		}
+	}
 	if freeze && vm.harden != nil {
 		if _, err := vm.harden(goja.Undefined(), v); err != nil {
 			return nil, fmt.Errorf("freezing module %s: %w", key, err)

@@ -135,3 +135,106 @@ func String(vm *runtime.VM, v goja.Value) goja.String {
 	}
 	return vm.Runtime().ToValue(p.String()).(goja.String)
 }
+
+// Tidy makes the Go-backed functions of a goja_nodejs module's exports
+// throw errors that name their toString "toString" (goja_nodejs gives each
+// error a toString that goja names after its Go symbol, which scripts must
+// not see): every method and accessor of the exported classes and objects
+// is wrapped, and each exported constructor is replaced by a function that
+// constructs through it (same prototype, so instanceof and subclasses
+// work). A class whose prototype's constructor cannot be redefined gets a
+// copy of the prototype, unless it is named in keep: then the class stays
+// and only its prototype's members are wrapped (for a class whose
+// instances goja_nodejs also makes itself, with the original prototype,
+// and whose constructor does not throw when called without arguments). It
+// returns the new exports object.
+func Tidy(vm *runtime.VM, exports goja.Value, keep ...string) (goja.Value, error) {
+	return Call(vm, tidy(), exports, keep)
+}
+
+var tidy = Program("tidy", `(function (exports, keep) {
+	"use strict";
+	var ownKeys = Reflect.ownKeys, getDesc = Object.getOwnPropertyDescriptor, defProp = Object.defineProperty,
+		apply = Reflect.apply, construct = Reflect.construct, hasOwn = Object.prototype.hasOwnProperty;
+	function fix(e) {
+		if (e !== null && typeof e === "object" && apply(hasOwn, e, ["toString"]) && typeof e.toString === "function") {
+			try { defProp(e.toString, "name", { value: "toString" }); } catch (ignored) {}
+		}
+		return e;
+	}
+	function wrap(f) {
+		var w = function () {
+			try { return apply(f, this, arguments); } catch (e) { throw fix(e); }
+		};
+		defProp(w, "name", { value: f.name });
+		defProp(w, "length", { value: f.length });
+		return w;
+	}
+	function wrapProps(o, skip) {
+		ownKeys(o).forEach(function (k) {
+			if (skip && skip.indexOf(k) >= 0) return;
+			var d = getDesc(o, k);
+			if (!d.configurable) return;
+			if ("value" in d) {
+				if (typeof d.value === "function") {
+					d.value = wrap(d.value);
+					defProp(o, k, d);
+				}
+			} else {
+				if (d.get) d.get = wrap(d.get);
+				if (d.set) d.set = wrap(d.set);
+				defProp(o, k, d);
+			}
+		});
+	}
+	function wrapClass(C, name) {
+		var proto = C.prototype, cd = getDesc(proto, "constructor");
+		if (cd && !cd.configurable && keep.indexOf(name) >= 0) {
+			wrapProps(proto, ["constructor"]);
+			return C;
+		}
+		var origProto = proto;
+		var W = function () {
+			// (called without new, it constructs all the same, as Buffer() does)
+			var o, nt = new.target || W;
+			try { o = construct(C, arguments, nt); } catch (e) { throw fix(e); }
+			// goja_nodejs may make the instance with its own prototype.
+			if (Object.getPrototypeOf(o) === origProto && nt.prototype !== origProto) Object.setPrototypeOf(o, nt.prototype);
+			return o;
+		};
+		defProp(W, "name", { value: C.name });
+		defProp(W, "length", { value: C.length });
+		Object.setPrototypeOf(W, Object.getPrototypeOf(C));
+		ownKeys(C).forEach(function (k) {
+			var d = getDesc(C, k);
+			// (not goja_nodejs's hidden handle on its Go state)
+			if (k === "name" || k === "length" || k === "prototype" || !d.configurable) return;
+			defProp(W, k, d);
+		});
+		if (cd && !cd.configurable) {
+			// A copy: the original prototype (and through it C) is no
+			// longer reachable.
+			var copy = Object.create(Object.getPrototypeOf(proto));
+			ownKeys(proto).forEach(function (k) {
+				if (k === "constructor") return;
+				var d = getDesc(proto, k);
+				d.configurable = true;
+				defProp(copy, k, d);
+			});
+			proto = copy;
+		}
+		defProp(W, "prototype", { value: proto });
+		defProp(proto, "constructor", { value: W, writable: true, configurable: true });
+		wrapProps(W);
+		wrapProps(proto, ["constructor"]);
+		return W;
+	}
+	var out = {};
+	ownKeys(exports).forEach(function (k) {
+		var v = exports[k];
+		if (typeof v === "function" && v.prototype && /^[A-Z]/.test(String(k))) out[k] = wrapClass(v, k);
+		else if (typeof v === "function") out[k] = wrap(v);
+		else out[k] = v;
+	});
+	return out;
+})`)
