@@ -34,12 +34,13 @@ var program = jsmod.Program("structuredClone", `(function (checkStop) {
 		isArrayBuffer = brand(getDesc(ArrayBuffer.prototype, "byteLength").get),
 		isDataView = brand(getDesc(DataView.prototype, "byteLength").get),
 		typedTag = getDesc(getProto(Int8Array.prototype), Symbol.toStringTag).get,
-		isTyped = brand(typedTag),
+		isTyped = function (v) { return apply(typedTag, v, []) !== undefined; }, // undefined for anything else
 		isBoolean = brand(Boolean.prototype.valueOf), isNumber = brand(Number.prototype.valueOf),
 		isString = brand(String.prototype.valueOf), isBigInt = brand(BigInt.prototype.valueOf);
 	var sliceBuffer = ArrayBuffer.prototype.slice;
 	var errors = { Error: Error, EvalError: EvalError, RangeError: RangeError, ReferenceError: ReferenceError,
 		SyntaxError: SyntaxError, TypeError: TypeError, URIError: URIError };
+	function put(o, k, v) { defProp(o, k, { value: v, writable: true, enumerable: true, configurable: true }); }
 	function fail(what) { throw new DOMException(what + " could not be cloned.", "DataCloneError"); }
 	return function structuredClone(value, options) {
 		if (arguments.length === 0) throw new TypeError("The \"value\" argument must be specified");
@@ -55,7 +56,7 @@ var program = jsmod.Program("structuredClone", `(function (checkStop) {
 				out = new Array(v.length);
 				memory.set(v, out);
 				var ks = keys(v);
-				for (var i = 0; i < ks.length; i++) out[ks[i]] = clone(v[ks[i]]);
+				for (var i = 0; i < ks.length; i++) put(out, ks[i], clone(v[ks[i]]));
 				return out;
 			}
 			if (isDate(v)) { out = new Date(v.getTime()); memory.set(v, out); return out; }
@@ -102,7 +103,7 @@ var program = jsmod.Program("structuredClone", `(function (checkStop) {
 			out = {};
 			memory.set(v, out);
 			var ok = keys(v);
-			for (var k = 0; k < ok.length; k++) out[ok[k]] = clone(v[ok[k]]);
+			for (var k = 0; k < ok.length; k++) put(out, ok[k], clone(v[ok[k]]));
 			return out;
 		}
 		if (options !== undefined && options !== null && options.transfer !== undefined) {

@@ -70,5 +70,13 @@ var searchParams = jsmod.Program("url", `(function (exports) {
 		return sp;
 	} }, "searchParams").get;
 	Object.defineProperty(exports.URL.prototype, "searchParams", d);
+	// goja_nodejs's href does not apply the changes made through
+	// searchParams; reading search does.
+	var hd = Object.getOwnPropertyDescriptor(exports.URL.prototype, "href"), href = hd.get;
+	hd.get = Object.getOwnPropertyDescriptor({ get href() {
+		Reflect.apply(Object.getOwnPropertyDescriptor(exports.URL.prototype, "search").get, this, []);
+		return Reflect.apply(href, this, []);
+	} }, "href").get;
+	Object.defineProperty(exports.URL.prototype, "href", hd);
 	return exports;
 })`)
