@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,33 +21,6 @@ import (
 // popular packages, scripts/ uses each as its README shows, by require
 // (NAME.js) and by import (NAME.mjs).
 const npmDir = "testdata/npm"
-
-// A platformGap is a package of the npm suite that fails only for want of a
-// platform global (DESIGN §7.1) or of the override-mistake fix, which
-// another change brings: the run must fail with symptom.
-type platformGap struct {
-	reason  string // what is missing
-	symptom string // a text of the error the run ends with today
-}
-
-// platformGaps is the list the engineer who adds the platform globals
-// empties: a script listed here is skipped when it fails with its symptom,
-// and fails the test when it passes (remove it) or fails otherwise. (Tried
-// by hand: with a crypto.getRandomValues global, uuid and nanoid pass both
-// ways; with every property of Function, Object and Array.prototype tamed
-// as harden.js tames toString, lodash does; jose was not tried past
-// TextEncoder.)
-func platformGaps() map[string]platformGap {
-	random := platformGap{"needs crypto.getRandomValues", "ReferenceError: crypto is not defined"}
-	override := platformGap{"needs the override-mistake fix (lodash assigns fn.bind on its own function)", "TypeError: Cannot assign to read only property 'bind'"}
-	webCrypto := platformGap{"needs TextEncoder and crypto.subtle (HMAC sign and verify)", "ReferenceError: TextEncoder is not defined"}
-	return map[string]platformGap{
-		"uuid.js": random, "uuid.mjs": random,
-		"nanoid.js": random, "nanoid.mjs": random,
-		"lodash.js": override, "lodash.mjs": override,
-		"jose.js": webCrypto, "jose.mjs": webCrypto,
-	}
-}
 
 // TestNPMPackages runs the npm suite: ten popular pure-JS packages
 // installed from the registry by the lock file (never committed), each by
@@ -87,7 +59,6 @@ func TestNPMPackages(t *testing.T) {
 		"handlebars": `Handlebars <b>rocks!</b> ADA [1][2] &lt;i&gt;`,
 		"jose":       `["eyJhbGciOiJIUzI1NiJ9.eyJ1cm46ZXhhbXBsZTpjbGFpbSI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJpc3MiOiJ1cm46ZXhhbXBsZTppc3N1ZXIiLCJhdWQiOiJ1cm46ZXhhbXBsZTphdWRpZW5jZSIsImV4cCI6NDEwMjQ0NDgwMH0.I2bJYy-i-D45ZY-U0-XOc5QsGOOLlf5uFJGQpU8Y4-M",{"urn:example:claim":true,"iat":1700000000,"iss":"urn:example:issuer","aud":"urn:example:audience","exp":4102444800},{"alg":"HS256"},"urn:example:issuer"]`,
 	}
-	gaps := platformGaps()
 	for _, pkg := range []string{"uuid", "nanoid", "dayjs", "lodash", "zod", "date-fns", "qs", "ajv", "handlebars", "jose"} {
 		for _, script := range []string{pkg + ".js", pkg + ".mjs"} {
 			t.Run(script, func(t *testing.T) {
@@ -101,17 +72,7 @@ func TestNPMPackages(t *testing.T) {
 					t.Fatal(err)
 				}
 				body := string(b)
-				ok := resp.StatusCode == http.StatusOK && body == want[pkg]
-				gap, listed := gaps[script]
-				switch {
-				case ok && listed:
-					t.Fatalf("%s works now: remove it from platformGaps (%s)", script, gap.reason)
-				case ok:
-				case listed && strings.Contains(body, gap.symptom):
-					t.Skipf("%s: platform issue (fails with %q)", gap.reason, gap.symptom)
-				case listed:
-					t.Fatalf("%s is listed as %q (symptom %q) but fails otherwise: %d\n%s", script, gap.reason, gap.symptom, resp.StatusCode, body)
-				default:
+				if resp.StatusCode != http.StatusOK || body != want[pkg] {
 					t.Fatalf("%d\n%s\nwant %s", resp.StatusCode, body, want[pkg])
 				}
 			})

@@ -14,9 +14,21 @@ import (
 	"github.com/dirigo/dirigo/modules/http/rs"
 	"github.com/dirigo/dirigo/modules/http/session"
 	"github.com/dirigo/dirigo/modules/http/upload"
+	"github.com/dirigo/dirigo/modules/node/buffer"
+	"github.com/dirigo/dirigo/modules/node/crypto"
+	"github.com/dirigo/dirigo/modules/node/events"
+	"github.com/dirigo/dirigo/modules/node/process"
+	"github.com/dirigo/dirigo/modules/node/util"
 	"github.com/dirigo/dirigo/modules/sdkhttp"
 	"github.com/dirigo/dirigo/modules/security"
 	"github.com/dirigo/dirigo/modules/utils"
+	"github.com/dirigo/dirigo/modules/web/base64"
+	"github.com/dirigo/dirigo/modules/web/clone"
+	"github.com/dirigo/dirigo/modules/web/dom"
+	"github.com/dirigo/dirigo/modules/web/encoding"
+	"github.com/dirigo/dirigo/modules/web/performance"
+	"github.com/dirigo/dirigo/modules/web/url"
+	"github.com/dirigo/dirigo/modules/web/webcrypto"
 	"github.com/dirigo/dirigo/runtime"
 )
 
@@ -61,6 +73,18 @@ func Builtin() []runtime.Module {
 	)
 	mods = append(mods, dirigibleApps()...)
 	mods = append(mods, securityModules()...)
+	// The Web platform and Node's core modules (each global is loaded on
+	// its first use), every Node name also under node:.
+	mods = append(mods, dom.Module, clone.Global, performance.Global)
+	mods = append(mods, encoding.Globals...)
+	mods = append(mods, base64.Globals...)
+	mods = append(mods, webcrypto.Globals...)
+	mods = append(mods, url.Modules...)
+	mods = append(mods, buffer.Modules...)
+	mods = append(mods, util.Modules...)
+	mods = append(mods, events.Modules...)
+	mods = append(mods, crypto.Modules...)
+	mods = append(mods, process.Modules...)
 	// Last, so that everything above also answers to @dirigible/….
 	mods = append(mods, dirigibleESM(mods)...)
 	return mods

@@ -50,7 +50,7 @@ func TestPackageResolution(t *testing.T) {
 		{"fields-index", "fields-index/index.js", ""},
 		{"main-dir", "main-dir/lib/index.js", ""},
 		{"browser-map", "browser-map/lib/browser.js {} {} browser-map/lib/fake-crypto.js browser-map/node_modules/evented/index.js", ""},
-		{"events", "events/events.js", ""}, // no native events: the npm package
+		{"string_decoder", "string_decoder/decoder.js", ""}, // no native string_decoder: the npm package
 		{"uses-nested", "uses-nested/index.js -> exp-cond/browser.js -> uses-nested/node_modules/inner/inner.js", ""},
 		{"tries-fs", "tries-fs/index.js MODULE_NOT_FOUND", ""},
 		{"needs-fs", "error: Node built-in 'fs' is not available in dirigo", ""},
@@ -99,21 +99,21 @@ func check(t *testing.T, how, body, want string, required bool) {
 	}
 }
 
-// A native module of a Node name (another engineer's url, events, ...) wins
+// A native module of a Node name (string_decoder here) wins
 // over node_modules, under its name and with the node: prefix, and a
 // package's browser map can still turn it off for that package.
 func TestNativeNodeNamesWin(t *testing.T) {
-	events := runtime.Module{Name: "events", Load: func(vm *runtime.VM) (goja.Value, error) {
+	native := runtime.Module{Name: "string_decoder", Load: func(vm *runtime.VM) (goja.Value, error) {
 		o := vm.Runtime().NewObject()
-		_ = o.Set("id", "native events")
+		_ = o.Set("id", "native string_decoder")
 		return o, nil
 	}}
 	s := moduletest.New(t, map[string]string{
-		"node_modules/events/index.js": `exports.id = "npm events";`,
-		"node_modules/user/index.js":   `exports.id = [require("events").id, require("node:events").id].join();`,
-		"main.js":                      `require("http/response").print([require("events").id, require("node:events").id, require("user").id].join());`,
-	}, moduletest.Options{Modules: []runtime.Module{events}, Runtime: func(c *runtime.Config) { c.Dev = true }})
-	if _, body := s.Get(t, "/main"); body != "native events,native events,native events,native events" {
+		"node_modules/string_decoder/index.js": `exports.id = "npm string_decoder";`,
+		"node_modules/user/index.js":           `exports.id = [require("string_decoder").id, require("node:string_decoder").id].join();`,
+		"main.js":                              `require("http/response").print([require("string_decoder").id, require("node:string_decoder").id, require("user").id].join());`,
+	}, moduletest.Options{Modules: []runtime.Module{native}, Runtime: func(c *runtime.Config) { c.Dev = true }})
+	if _, body := s.Get(t, "/main"); body != "native string_decoder,native string_decoder,native string_decoder,native string_decoder" {
 		t.Errorf("got %q", body)
 	}
 }

@@ -44,8 +44,9 @@ func (vm *VM) View(v goja.Value) goja.Value {
 }
 
 // nativeView returns this request's view of the native exports v. Values
-// that are not plain objects (a module that exports a function) are
-// returned as they are: they are frozen and cannot take new properties.
+// that are not plain objects (a module that exports a function) and the
+// objects of globals (require("process") is process) are returned as they
+// are: they are frozen and cannot take new properties.
 func (vm *VM) nativeView(v goja.Value) goja.Value {
 	o, ok := v.(*goja.Object)
 	if !ok {
@@ -53,6 +54,9 @@ func (vm *VM) nativeView(v goja.Value) goja.Value {
 	}
 	if w, ok := vm.ld.views[o]; ok {
 		return w
+	}
+	if _, global := vm.globalObjects[o]; global {
+		return v
 	}
 	shape := vm.ld.shapes[o]
 	if shape == nil {
@@ -90,12 +94,18 @@ func (vm *VM) shapeOf(o *goja.Object) *viewShape {
 	}
 	describe, _ := goja.AssertFunction(vm.Intrinsic("Object").ToObject(vm.rt).Get("getOwnPropertyDescriptor"))
 	for _, k := range names {
-		// Data properties only: a getter is not called here.
+		// Data properties only (and tamed ones): a getter is not called here.
 		d, err := describe(goja.Undefined(), o, vm.rt.ToValue(k))
 		if err != nil || goja.IsUndefined(d) {
 			continue
 		}
-		if sub, ok := d.ToObject(vm.rt).Get("value").(*goja.Object); ok && roots[sub] {
+		desc := d.ToObject(vm.rt)
+		sub, ok := desc.Get("value").(*goja.Object)
+		if get, isGet := desc.Get("get").(*goja.Object); isGet {
+			// A tamed data property (see tamer) reads as an accessor.
+			sub, ok = vm.tamedObjects[get]
+		}
+		if ok && roots[sub] {
 			if s.subs == nil {
 				s.subs = map[string]*goja.Object{}
 			}
