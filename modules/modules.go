@@ -3,13 +3,32 @@
 package modules
 
 import (
+	"strings"
+
 	"github.com/dop251/goja"
 
+	"github.com/dirigo/dirigo/modules/core"
 	"github.com/dirigo/dirigo/modules/dirigible"
 	"github.com/dirigo/dirigo/modules/http/request"
 	"github.com/dirigo/dirigo/modules/http/response"
+	"github.com/dirigo/dirigo/modules/http/rs"
 	"github.com/dirigo/dirigo/modules/http/session"
+	"github.com/dirigo/dirigo/modules/http/upload"
+	"github.com/dirigo/dirigo/modules/node/buffer"
+	"github.com/dirigo/dirigo/modules/node/crypto"
+	"github.com/dirigo/dirigo/modules/node/events"
+	"github.com/dirigo/dirigo/modules/node/process"
+	"github.com/dirigo/dirigo/modules/node/util"
 	"github.com/dirigo/dirigo/modules/sdkhttp"
+	"github.com/dirigo/dirigo/modules/security"
+	"github.com/dirigo/dirigo/modules/utils"
+	"github.com/dirigo/dirigo/modules/web/base64"
+	"github.com/dirigo/dirigo/modules/web/clone"
+	"github.com/dirigo/dirigo/modules/web/dom"
+	"github.com/dirigo/dirigo/modules/web/encoding"
+	"github.com/dirigo/dirigo/modules/web/performance"
+	"github.com/dirigo/dirigo/modules/web/url"
+	"github.com/dirigo/dirigo/modules/web/webcrypto"
 	"github.com/dirigo/dirigo/runtime"
 )
 
@@ -52,7 +71,93 @@ func Builtin() []runtime.Module {
 		pageGlobal("response", "http/v4/response"),
 		pageGlobal("session", "http/v4/session"),
 	)
+	mods = append(mods, dirigibleApps()...)
+	mods = append(mods, securityModules()...)
+	// The Web platform and Node's core modules (each global is loaded on
+	// its first use), every Node name also under node:.
+	mods = append(mods, dom.Module, clone.Global, performance.Global)
+	mods = append(mods, encoding.Globals...)
+	mods = append(mods, base64.Globals...)
+	mods = append(mods, webcrypto.Globals...)
+	mods = append(mods, url.Modules...)
+	mods = append(mods, buffer.Modules...)
+	mods = append(mods, util.Modules...)
+	mods = append(mods, events.Modules...)
+	mods = append(mods, crypto.Modules...)
+	mods = append(mods, process.Modules...)
+	// Last, so that everything above also answers to @dirigible/….
+	mods = append(mods, dirigibleESM(mods)...)
 	return mods
+}
+
+// dirigibleApps returns the rest of what real Dirigible applications use:
+// the REST framework (rs, rs-data, decorators), uploads, the utilities and
+// the configuration.
+func dirigibleApps() []runtime.Module {
+	shared := rs.NewShared()
+	mods := []runtime.Module{
+		shared.Module("sdk/http/rs", dirigible.Current),
+		alias("@aerokit/sdk/http/rs", "sdk/http/rs"),
+		shared.DecoratorsModule("sdk/http/decorators", "sdk/http/rs"),
+		alias("@aerokit/sdk/http/decorators", "sdk/http/decorators"),
+		shared.DecoratorsModule("http/rs/decorators", "http/rs"), // 8.x
+	}
+	for _, prefix := range []string{"http/", "http/v4/", "http/v3/"} {
+		mods = append(mods,
+			shared.Module(prefix+"rs", dirigible.V4),
+			shared.DataModule(prefix+"rs-data", prefix+"rs"),
+			upload.Module(prefix+"upload", dirigible.V4, upload.Options{}),
+		)
+	}
+	mods = append(mods,
+		upload.Module("sdk/http/upload", dirigible.Current, upload.Options{}),
+		alias("@aerokit/sdk/http/upload", "sdk/http/upload"),
+		upload.Module("net/http/upload", dirigible.V2, upload.Options{}),
+	)
+	// The utilities: utils/base64, utils/v4/base64, sdk/utils/base64, ...,
+	// and the sdk/utils index.
+	for _, prefix := range []string{"utils/", "utils/v4/", "utils/v3/", "sdk/utils/"} {
+		mods = append(mods, utils.Modules(prefix)...)
+	}
+	for _, m := range utils.Modules("@aerokit/sdk/utils/") {
+		mods = append(mods, alias(m.Name, strings.TrimPrefix(m.Name, "@aerokit/")))
+	}
+	mods = append(mods,
+		utils.Index("sdk/utils", "sdk/utils/"),
+		alias("@aerokit/sdk/utils", "sdk/utils"),
+	)
+	// The configuration: core/configurations and core/env.
+	configs, err := core.NewConfigurations(core.Options{})
+	if err != nil { // only a configuration file can fail, and there is none
+		panic(err)
+	}
+	for _, prefix := range []string{"core/", "core/v4/", "core/v3/"} {
+		mods = append(mods,
+			configs.Module(prefix+"configurations", dirigible.V4),
+			core.EnvModule(prefix+"env", dirigible.V4, nil),
+		)
+	}
+	mods = append(mods,
+		configs.Module("sdk/core/configurations", dirigible.Current),
+		core.EnvModule("sdk/core/env", dirigible.Current, nil),
+		core.Index("sdk/core", "sdk/core/"),
+		alias("@aerokit/sdk/core/configurations", "sdk/core/configurations"),
+		alias("@aerokit/sdk/core/env", "sdk/core/env"),
+		alias("@aerokit/sdk/core", "sdk/core"),
+	)
+	return mods
+}
+
+// dirigibleESM serves sdk/http and its sub-paths also as @dirigible/http…,
+// the ES module names of Dirigible 9.x (the same objects).
+func dirigibleESM(mods []runtime.Module) []runtime.Module {
+	var out []runtime.Module
+	for _, m := range mods {
+		if rest, ok := strings.CutPrefix(m.Name, "sdk/http"); ok && (rest == "" || rest[0] == '/') {
+			out = append(out, alias("@dirigible/http"+rest, m.Name))
+		}
+	}
+	return out
 }
 
 // pageGlobal binds the module target to a global name in server pages.
@@ -63,4 +168,19 @@ func pageGlobal(name, target string) runtime.Module {
 // alias serves the module target under a second name (the same object).
 func alias(name, target string) runtime.Module {
 	return runtime.Module{Name: name, Load: func(vm *runtime.VM) (goja.Value, error) { return vm.Require(target) }}
+}
+
+// securityModules returns Dirigible's security user module under its
+// names: who the request is authenticated as (see runtime.Auth).
+func securityModules() []runtime.Module {
+	return []runtime.Module{
+		security.Module("security/user", dirigible.V4),
+		security.Module("security/v4/user", dirigible.V4),
+		security.Module("security/v3/user", dirigible.V4),
+		security.Module("net/http/user", dirigible.V2),
+		security.Module("sdk/security/user", dirigible.Current),
+		security.Index("sdk/security", "sdk/security/user"),
+		alias("@aerokit/sdk/security/user", "sdk/security/user"),
+		alias("@aerokit/sdk/security", "sdk/security"),
+	}
 }

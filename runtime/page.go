@@ -361,7 +361,7 @@ func (vm *VM) evalPage(file string, c *compiled) error {
 		}
 		abs := path.Join(vm.h.rootDir, file)
 		mf = &moduleFunc{prog: c.prog, fn: fn, id: rt.ToValue(file), filename: rt.ToValue(abs),
-			dirname: rt.ToValue(path.Dir(abs)), require: vm.requireFunc(path.Dir(file)), emit: emit}
+			dirname: rt.ToValue(path.Dir(abs)), require: vm.requireFunc(path.Dir(file), modeRequire), emit: emit}
 		vm.funcs[file] = mf
 	}
 	pb, err := vm.pageGlobals()
@@ -426,7 +426,10 @@ func (vm *VM) pageGlobals() (*goja.Object, error) {
 		if err != nil {
 			return nil, fmt.Errorf("loading page global %s: %w", m.Page, err)
 		}
-		if err := pb.DefineDataProperty(m.Page, v, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+		// A module's exports are seen through the request's view, as
+		// require gives them (a page may add its own properties).
+		get := rt.ToValue(func(goja.FunctionCall) goja.Value { return vm.nativeView(v) })
+		if err := pb.DefineAccessorProperty(m.Page, get, nil, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
 			return nil, fmt.Errorf("setting page global %s: %w", m.Page, err)
 		}
 	}
@@ -439,7 +442,7 @@ func (vm *VM) pageGlobals() (*goja.Object, error) {
 
 // servePage serves an HTML file: as a page when it has a server block,
 // else as a static file.
-func (s *Server) servePage(w http.ResponseWriter, r *http.Request, route Route, gen uint64) (int, int64, bool) {
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request, route Route, gen uint64, st *authState) (int, int64, bool) {
 	c, err := s.h.loader.program(route.File, gen)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -448,5 +451,5 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, route Route, 
 		status, n := s.serveStatic(w, r, route)
 		return status, n, false
 	}
-	return s.serveScript(w, r, route, gen)
+	return s.serveScript(w, r, route, gen, st)
 }

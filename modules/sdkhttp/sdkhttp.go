@@ -1,5 +1,6 @@
 // Package sdkhttp provides Dirigible's sdk/http index module: the request,
-// response and session classes under both their export names.
+// response, session and upload classes under both their export names, the
+// rs and decorators namespaces, and the decorators themselves.
 package sdkhttp
 
 import (
@@ -24,6 +25,7 @@ func load(vm *runtime.VM) (goja.Value, error) {
 		{"sdk/http/request", "request", "Request"},
 		{"sdk/http/response", "response", "Response"},
 		{"sdk/http/session", "session", "Session"},
+		{"sdk/http/upload", "upload", "Upload"},
 	} {
 		v, err := vm.Require(m.module)
 		if err != nil {
@@ -31,6 +33,22 @@ func load(vm *runtime.VM) (goja.Value, error) {
 		}
 		_ = o.Set(m.lower, v)
 		_ = o.Set(m.class, v)
+	}
+	// The REST framework: rs and decorators as namespaces, and the
+	// decorators (Controller, Get, ...) flat.
+	for _, m := range []struct{ module, name string }{
+		{"sdk/http/rs", "rs"},
+		{"sdk/http/decorators", "decorators"},
+	} {
+		v, err := vm.Require(m.module)
+		if err != nil {
+			return nil, fmt.Errorf("sdk/http: %w", err)
+		}
+		_ = o.Set(m.name, v)
+	}
+	decorators := o.Get("decorators").ToObject(vm.Runtime())
+	for _, k := range decorators.Keys() {
+		_ = o.Set(k, decorators.Get(k))
 	}
 	return o, nil
 }
