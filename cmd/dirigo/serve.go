@@ -146,7 +146,10 @@ func serve(ctx context.Context, f *flags, sys system) error {
 		Handler:           door,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Go's default (1 MiB) lets every connection hold a megabyte of
+		// headers; browsers send a few KiB (Node allows 16 KiB, nginx 32).
+		MaxHeaderBytes: maxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	scheme := "http"
 	if f.tls() {
@@ -458,3 +461,7 @@ func authOf(a *auth.Auth) runtime.Auth {
 	}
 	return a
 }
+
+// maxHeaderBytes bounds the request line and headers of a request; past it
+// the client gets 431.
+const maxHeaderBytes = 64 << 10
