@@ -282,6 +282,11 @@ type syncBuffer struct {
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.b.Len() > 8<<20 { // a long soak: keep the last few MiB
+		tail := append([]byte(nil), b.b.Bytes()[b.b.Len()-4<<20:]...)
+		b.b.Reset()
+		b.b.Write(tail)
+	}
 	return b.b.Write(p)
 }
 
