@@ -60,7 +60,7 @@ func TestLoadSoak(t *testing.T) {
 	writeFiles(t, dir+"/scripts", loadScripts)
 	const pool = 2
 	p := startProc(t, "--scripts", dir+"/scripts", "--data", dir+"/data", "--pool", strconv.Itoa(pool),
-		"--timeout", "1s", "--max-memory", "512MiB")
+		"--timeout", "5s", "--max-memory", "512MiB")
 	c := plainClient()
 	run := func(d time.Duration, st *soakStats) {
 		var wg sync.WaitGroup
@@ -100,7 +100,7 @@ func TestLoadSoak(t *testing.T) {
 					}
 					st.requests.Add(1)
 					st.count(r.code)
-					if r.err != nil || r.code != 200 && r.code != 504 {
+					if r.err != nil || r.code != 200 && !(r.code == 504 && i%97 == 13 && w == 0) {
 						t.Errorf("%d %.80q %v", r.code, r.body, r.err)
 						return
 					}
