@@ -71,6 +71,7 @@ func hostileServer(t *testing.T, args ...string) (*proc, string) {
 // a hidden or private file, package manager files, type declarations or
 // source maps, directly or through a symlink; none is a 500.
 func TestHostilePaths(t *testing.T) {
+	t.Parallel() // a process of its own; mostly waiting
 	p, _ := hostileServer(t)
 	paths := []string{
 		"/.env", "/%2eenv", "/%2Eenv", "/_private/secret.txt", "/_private%2fsecret.txt", "/_private%2Fsecret.txt",
@@ -108,6 +109,7 @@ func TestHostilePaths(t *testing.T) {
 // query, headers and cookies are a 4xx or reach the script as strings;
 // never a 500, never a crash.
 func TestHostileBytes(t *testing.T) {
+	t.Parallel() // a process of its own; mostly waiting
 	p, _ := hostileServer(t)
 	bad := []string{"%00", "%ff%fe", "%c0%80", "%ed%a0%80", "\xff\xfe", "\x00", "\x01\x7f", "%", "%zz", "\u202e", strings.Repeat("%ff", 1000)}
 	if r := fetch(plainClient(), p.url+"/echo/a?q=1", ""); r.code != 200 {
@@ -146,6 +148,7 @@ func TestHostileBytes(t *testing.T) {
 // JSON is null from request.json() (Dirigible's answer) and a catchable
 // RangeError from JSON.parse, malformed multipart a clear 4xx.
 func TestHostileHeadersAndBodies(t *testing.T) {
+	t.Parallel() // a process of its own; mostly waiting
 	p, _ := hostileServer(t, "--max-body", "1048576")
 	c := plainClient()
 	big := strings.Repeat("a", 1<<20)
@@ -201,6 +204,7 @@ func TestHostileHeadersAndBodies(t *testing.T) {
 // closes them (ReadHeaderTimeout, 10 s); a slow body ends with its run at
 // --timeout.
 func TestHostileSlowClients(t *testing.T) {
+	t.Parallel() // a process of its own; mostly waiting
 	p, _ := hostileServer(t)
 	const n = 200
 	conns := make([]net.Conn, 0, n)

@@ -149,6 +149,7 @@ func threadsOf(pid int) int {
 // finish and commit their sessions (the bolt file, read by a new process,
 // has them), the process exits 0, and no new connection is accepted.
 func TestFaultSIGTERMUnderLoad(t *testing.T) {
+	t.Parallel() // a process of its own; mostly waiting
 	dir := t.TempDir()
 	writeFiles(t, dir+"/scripts", loadScripts)
 	args := []string{"--scripts", dir + "/scripts", "--data", dir + "/data", "--pool", "4", "--timeout", "10s"}

@@ -140,6 +140,7 @@ func TestPlatformPlants(t *testing.T) {
 // absolute or through a package's main, exports or a symlink, loads a file
 // outside the script root.
 func TestPlatformRequireStaysInTheRoot(t *testing.T) {
+	t.Parallel() // a process of its own; mostly waiting
 	parent := t.TempDir()
 	root := filepath.Join(parent, "scripts")
 	writeFiles(t, parent, map[string]string{"outside.js": `module.exports = "SECRET-OUTSIDE";`,

@@ -39,8 +39,16 @@ func TestRunawayScripts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := serve(t, map[string]string{"run.js": tc.js, "ok.js": `require("http/response").print("ok");`},
-				moduletest.Options{NoSessions: true, Runtime: func(c *runtime.Config) { c.PoolSize = 1; c.Timeout = time.Second }})
+				moduletest.Options{NoSessions: true, Runtime: func(c *runtime.Config) {
+					// A run expected to fail on its own gets time to (a loaded
+					// machine may take seconds to unwind 10 000 frames).
+					c.PoolSize, c.Timeout = 1, time.Second
+					if tc.status != 504 {
+						c.Timeout = 20 * time.Second
+					}
+				}})
 			c := plainClient()
+			c.Timeout = 40 * time.Second
 			r := fetch(c, s.URL+"/run", "")
 			if r.err != nil || r.code != tc.status {
 				t.Fatalf("%d %q %v, want %d", r.code, r.body, r.err, tc.status)
@@ -255,6 +263,7 @@ func TestRunawayRecursionThroughNatives(t *testing.T) {
 // the servers in the process), so this runs against a dirigo process of its
 // own.
 func TestRunawayRegexp(t *testing.T) {
+	t.Parallel() // a process of its own; mostly waiting
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
 		"literal.js": `/^(?=a)(a+)+$/.test("a".repeat(29) + "!");`,

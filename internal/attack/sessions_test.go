@@ -194,6 +194,7 @@ func TestSessionRaces(t *testing.T) {
 // stores nothing and sets no cookie; a flood of new sessions meets
 // --session-max with 503s while existing sessions keep working.
 func TestSessionFloods(t *testing.T) {
+	t.Parallel() // a process of its own; mostly waiting
 	dir := t.TempDir()
 	writeFiles(t, dir, sessionScripts)
 	p := startProc(t, "--scripts", dir, "--sessions", "memory", "--session-max", "100", "--pool", "2")
