@@ -62,11 +62,13 @@ func TestSessionForgedCookies(t *testing.T) {
 		name + "=" + base64.RawURLEncoding.EncodeToString(random),
 		name + "=" + strings.Repeat("A", 4000),
 		name + "=",
-		name + "=" + strings.ReplaceAll(value, "-", "+"),
 		foreign,
 		name + "=" + string(flip) + "; " + name + "=" + string(flip),
 		"SID=" + value,
 		strings.Repeat(name+"=x; ", 500),
+	}
+	if v := strings.ReplaceAll(value, "-", "+"); v != value { // the standard alphabet
+		forged = append(forged, name+"="+v)
 	}
 	for _, f := range forged {
 		r := fetch(c, s.URL+"/peek", f)
