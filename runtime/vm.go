@@ -270,7 +270,9 @@ func (vm *VM) interrupt(reason int32) {
 	if !vm.stop.CompareAndSwap(0, reason) {
 		return
 	}
-	vm.rt.Interrupt(vm.stopCause())
+	cause := vm.stopCause()
+	vm.rt.Interrupt(cause)
+	vm.loop.stopContext(cause)
 	vm.loop.wakeUp()
 }
 
@@ -360,8 +362,15 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 		}
 		vm.reset()
 	}()
-	if _, err := vm.evalModule(file, prog, true); err != nil {
+	m, err := vm.evalModule(file, prog, true)
+	if err != nil {
 		return vm.runError(err, file)
+	}
+	var ret goja.Value
+	if c.job != nil && c.job.Export != "" {
+		if ret, err = vm.callExport(m, c.job); err != nil {
+			return vm.runError(err, file)
+		}
 	}
 	if err := vm.settle(); err != nil {
 		se := vm.runError(err, file)
@@ -372,6 +381,15 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 	}
 	for p := range vm.rejected {
 		return &ScriptError{File: file, Message: "Uncaught (in promise) " + describeReason(p.Result())}
+	}
+	if ret != nil {
+		if c.result, err = jobResult(ret); err != nil {
+			se := vm.runError(err, file)
+			if se.File == "" {
+				se.File = file
+			}
+			return se
+		}
 	}
 	return nil
 }
