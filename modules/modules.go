@@ -11,11 +11,23 @@ import (
 	"github.com/dirigo/dirigo/modules/http/session"
 	"github.com/dirigo/dirigo/modules/sdkhttp"
 	"github.com/dirigo/dirigo/runtime"
+	"github.com/dirigo/dirigo/runtime/client"
 )
+
+// Config configures the built-in modules. The zero value is ready to use.
+type Config struct {
+	// Client makes the outbound HTTP requests of scripts (fetch,
+	// http/client), under its policy. Nil means a client with the default
+	// configuration (client.Config{}).
+	Client *client.Client
+}
 
 // Builtin returns every module scripts can require or import, under every
 // name Dirigible has given it, and the globals they add.
-func Builtin() []runtime.Module {
+func Builtin(cfg Config) []runtime.Module {
+	if cfg.Client == nil {
+		cfg.Client = client.New(client.Config{})
+	}
 	mods := []runtime.Module{
 		// Dirigible 10+ (ESM), also under the @aerokit/ scope of 12.44+.
 		sdkhttp.Module("sdk/http"),

@@ -120,7 +120,7 @@ func serve(ctx context.Context, f *flags, sys system) error {
 		Observer:       m,
 		AccessLog:      lg.access,
 		TrustedProxies: trusted,
-	}, modules.Builtin()...)
+	}, modules.Builtin(modules.Config{})...)
 	if err != nil {
 		return err
 	}
@@ -421,7 +421,7 @@ func runFile(ctx context.Context, f *flags, file string, args []string, stdout, 
 		Logger:    logger,
 		Stdout:    stdout,
 		Stderr:    stderr,
-	}, modules.Builtin()...)
+	}, modules.Builtin(modules.Config{})...)
 	if err != nil {
 		return 2, err
 	}
