@@ -38,10 +38,12 @@ var brands = [
 	["ArrayBuffer", getDesc(ArrayBuffer.prototype, "byteLength").get],
 	["TypedArray", getDesc(getProto(Int8Array.prototype), "length").get],
 	["DataView", getDesc(DataView.prototype, "byteLength").get],
-	["Promise", Promise.prototype.then]];
+	// A call without arguments may return a rejected promise (fetch()):
+	// the brand check handles it, so it does not fail the run.
+	["Promise", Promise.prototype.then, [undefined, function () {}]]];
 function stateOf(o) {
 	for (var i = 0; i < brands.length; i++) {
-		try { apply(brands[i][1], o, []); return brands[i][0]; } catch (e) {}
+		try { apply(brands[i][1], o, brands[i][2] || []); return brands[i][0]; } catch (e) {}
 	}
 	return "";
 }

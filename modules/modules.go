@@ -6,6 +6,7 @@ import (
 	"github.com/dop251/goja"
 
 	"github.com/dirigo/dirigo/modules/dirigible"
+	"github.com/dirigo/dirigo/modules/fetch"
 	"github.com/dirigo/dirigo/modules/http/request"
 	"github.com/dirigo/dirigo/modules/http/response"
 	"github.com/dirigo/dirigo/modules/http/session"
@@ -64,6 +65,8 @@ func Builtin(cfg Config) []runtime.Module {
 		pageGlobal("response", "http/v4/response"),
 		pageGlobal("session", "http/v4/session"),
 	)
+	// Outbound HTTP: the WHATWG fetch globals.
+	mods = append(mods, fetch.Module(cfg.Client))
 	return mods
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -346,8 +347,12 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 			// A run that ends after its limit did not succeed, even when
 			// the script got to its end before the watchdog looked: a
 			// backtracking regular expression that gave up at its match
-			// timeout reads as "no match" (see setRegexpTimeout).
-			if late && err == nil {
+			// timeout reads as "no match" (see setRegexpTimeout), and
+			// outbound work under the run's context fails at the deadline
+			// with an error of its own (an uncaught TimeoutError of fetch).
+			// An error with a status of its own (408: the client sent its
+			// body too slowly) stays.
+			if late && (err == nil || statusOf(err) == http.StatusInternalServerError) {
 				err = &ScriptError{File: file, Message: "Error: script timed out", Err: ErrTimeout}
 			}
 		}
