@@ -7,6 +7,7 @@ import (
 
 	"github.com/dirigo/dirigo/modules/dirigible"
 	"github.com/dirigo/dirigo/modules/fetch"
+	httpclient "github.com/dirigo/dirigo/modules/http/client"
 	"github.com/dirigo/dirigo/modules/http/request"
 	"github.com/dirigo/dirigo/modules/http/response"
 	"github.com/dirigo/dirigo/modules/http/session"
@@ -65,8 +66,22 @@ func Builtin(cfg Config) []runtime.Module {
 		pageGlobal("response", "http/v4/response"),
 		pageGlobal("session", "http/v4/session"),
 	)
-	// Outbound HTTP: the WHATWG fetch globals.
-	mods = append(mods, fetch.Module(cfg.Client))
+	// Outbound HTTP: the WHATWG fetch globals and Dirigible's clients.
+	mods = append(mods,
+		fetch.Module(cfg.Client),
+		httpclient.Module("sdk/http/client", dirigible.Current, cfg.Client),
+		alias("@aerokit/sdk/http/client", "sdk/http/client"),
+		httpclient.Module("http/client", dirigible.V4, cfg.Client),
+		alias("http/v4/client", "http/client"),
+		alias("http/v3/client", "http/client"),
+		alias("net/http/client", "http/client"),
+		httpclient.AsyncModule("http/client-async", cfg.Client),
+		alias("sdk/http/client-async", "http/client-async"),
+		alias("@aerokit/sdk/http/client-async", "http/client-async"),
+		alias("http/clientAsync", "http/client-async"),
+		alias("http/v4/clientAsync", "http/client-async"),
+		alias("http/v3/clientAsync", "http/client-async"),
+	)
 	return mods
 }
 

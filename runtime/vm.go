@@ -219,6 +219,12 @@ func (vm *VM) ParseJSON(text string) (goja.Value, error) {
 	return vm.parse(goja.Undefined(), vm.rt.ToValue(text))
 }
 
+// ReadFile reads the file name, a path relative to the script root that
+// may not leave it (Dirigible's http/client sends files by path).
+func (vm *VM) ReadFile(name string) ([]byte, error) {
+	return vm.h.root.ReadFile(name)
+}
+
 // Intrinsic returns the built-in global name ("Date", "Uint8Array") as the VM
 // was created with it, whatever the running script did to its own global.
 func (vm *VM) Intrinsic(name string) goja.Value { return vm.base.Get(name) }

@@ -1,5 +1,6 @@
 // Package sdkhttp provides Dirigible's sdk/http index module: the request,
-// response and session classes under both their export names.
+// response, session and HTTP client classes under both their export names,
+// and the asyncClient namespace.
 package sdkhttp
 
 import (
@@ -24,6 +25,7 @@ func load(vm *runtime.VM) (goja.Value, error) {
 		{"sdk/http/request", "request", "Request"},
 		{"sdk/http/response", "response", "Response"},
 		{"sdk/http/session", "session", "Session"},
+		{"sdk/http/client", "client", "HttpClient"},
 	} {
 		v, err := vm.Require(m.module)
 		if err != nil {
@@ -32,5 +34,10 @@ func load(vm *runtime.VM) (goja.Value, error) {
 		_ = o.Set(m.lower, v)
 		_ = o.Set(m.class, v)
 	}
+	async, err := vm.Require("sdk/http/client-async")
+	if err != nil {
+		return nil, fmt.Errorf("sdk/http: %w", err)
+	}
+	_ = o.Set("asyncClient", async)
 	return o, nil
 }
