@@ -19,6 +19,7 @@ import (
 	"github.com/dirigo/dirigo/internal/metrics"
 	"github.com/dirigo/dirigo/modules"
 	"github.com/dirigo/dirigo/runtime"
+	outbound "github.com/dirigo/dirigo/runtime/client"
 	"github.com/dirigo/dirigo/runtime/sessions"
 )
 
@@ -104,6 +105,13 @@ func serve(ctx context.Context, f *flags, sys system) error {
 	}
 	defer mgr.Close()
 
+	ccfg, err := f.clientConfig(b.Version, logger)
+	if err != nil {
+		return err
+	}
+	oc := outbound.New(ccfg)
+	defer stopClient(oc)
+
 	maxMemory := f.maxMemory.bytes()
 	setMemoryLimit(maxMemory, logger)
 	srv, err := runtime.NewServer(runtime.Config{
@@ -120,7 +128,7 @@ func serve(ctx context.Context, f *flags, sys system) error {
 		Observer:       m,
 		AccessLog:      lg.access,
 		TrustedProxies: trusted,
-	}, modules.Builtin(modules.Config{})...)
+	}, modules.Builtin(modules.Config{Client: oc})...)
 	if err != nil {
 		return err
 	}
@@ -392,6 +400,14 @@ func storeKind(s string) string {
 	}
 }
 
+// stopClient stops the outbound client once no script runs: its
+// background transfers get a few seconds to end.
+func stopClient(c *outbound.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = c.Shutdown(ctx)
+}
+
 // runFile runs one script in batch mode and returns its exit code.
 func runFile(ctx context.Context, f *flags, file string, args []string, stdout, stderr io.Writer) (int, error) {
 	level, err := f.level()
@@ -413,6 +429,12 @@ func runFile(ctx context.Context, f *flags, file string, args []string, stdout, 
 		}
 	}
 	rel, _ := filepath.Rel(root, abs)
+	ccfg, err := f.clientConfig(readBuild().Version, logger)
+	if err != nil {
+		return 2, err
+	}
+	oc := outbound.New(ccfg)
+	defer stopClient(oc)
 	srv, err := runtime.NewServer(runtime.Config{
 		Root:      root,
 		PoolSize:  1,
@@ -421,7 +443,7 @@ func runFile(ctx context.Context, f *flags, file string, args []string, stdout, 
 		Logger:    logger,
 		Stdout:    stdout,
 		Stderr:    stderr,
-	}, modules.Builtin(modules.Config{})...)
+	}, modules.Builtin(modules.Config{Client: oc})...)
 	if err != nil {
 		return 2, err
 	}
