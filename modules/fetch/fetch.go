@@ -150,15 +150,21 @@ func exportBytes(v goja.Value) []byte {
 }
 
 // send starts a request: fetch.js gives the method, the URL, the header
-// list ([name, value, ...]), the body (a Uint8Array or null) and the
-// redirect mode. It returns {promise, abort}: the promise resolves with
-// the response record, or with {error} when the request failed; abort()
-// cancels the request and its body.
+// list ([name, value, ...]), the body (a Uint8Array or null), the redirect
+// mode and done. It returns abort(), which cancels the request and its
+// body. done is called on the VM once the response's headers are in, with
+// (status, statusText, url, redirected, headers, body) — body null, an
+// ArrayBuffer (read with the headers) or a reader — or, when the request
+// failed, with (undefined × 6, {kind, message, code}).
 func (f *fetcher) send(call goja.FunctionCall) goja.Value {
 	rt := f.rt
 	c := f.vm.Call()
 	if c == nil {
 		panic(rt.NewTypeError("fetch can only be called while a script runs"))
+	}
+	done, ok := goja.AssertFunction(call.Argument(5))
+	if !ok {
+		panic(rt.NewTypeError("send: no callback"))
 	}
 	req := &client.Request{Method: call.Argument(0).String(), URL: call.Argument(1).String()}
 	if list, ok := call.Argument(2).Export().([]any); ok && len(list) > 0 {
@@ -181,50 +187,63 @@ func (f *fetcher) send(call goja.FunctionCall) goja.Value {
 	case "error":
 		req.Redirect = client.RedirectError
 	}
-	ctx, cancel := context.WithCancelCause(c.Context())
-	promise, err := f.vm.Promise(func(context.Context) func() (goja.Value, error) {
-		resp, err := f.client.Do(ctx, req)
-		if err != nil {
-			cancel(nil)
-			return func() (goja.Value, error) { return f.errorRecord(err), nil }
-		}
-		var eager []byte
-		var eagerErr error
-		hasBody := req.Method != http.MethodHead && !nullBodyStatus(resp.StatusCode)
-		switch {
-		case !hasBody:
-			resp.Body.Close()
-			cancel(nil)
-		case resp.ContentLength >= 0 && resp.ContentLength <= eagerBody:
-			if eager, eagerErr = resp.ReadAll(); eagerErr == nil && eager == nil {
-				eager = []byte{}
-			}
-			cancel(nil)
-		}
-		return func() (goja.Value, error) {
-			var body goja.Value = goja.Null()
-			switch {
-			case eagerErr != nil:
-				body = f.failedReader(eagerErr)
-			case eager != nil:
-				body = rt.ToValue(rt.NewArrayBuffer(eager))
-			case hasBody:
-				body = f.reader(ctx, cancel, resp)
-			}
-			return f.record(resp, body), nil
-		}
-	})
+	p, err := f.vm.Async()
 	if err != nil {
-		cancel(nil)
 		panic(rt.NewGoError(err))
 	}
-	o := rt.NewObject()
-	_ = o.Set("promise", promise)
-	_ = o.Set("abort", func(goja.FunctionCall) goja.Value {
+	ctx, cancel := context.WithCancelCause(p.Context())
+	go func() {
+		settle := f.exchange(ctx, cancel, req)
+		p.Complete(func() error {
+			args := settle()
+			_, err := done(goja.Undefined(), args...)
+			return err
+		})
+	}()
+	return rt.ToValue(func(goja.FunctionCall) goja.Value {
 		cancel(errAborted)
 		return goja.Undefined()
 	})
-	return o
+}
+
+// exchange sends req and returns the function that makes the arguments of
+// fetch.js's callback on the VM.
+func (f *fetcher) exchange(ctx context.Context, cancel context.CancelCauseFunc, req *client.Request) func() []goja.Value {
+	rt := f.rt
+	resp, err := f.client.Do(ctx, req)
+	if err != nil {
+		cancel(nil)
+		return func() []goja.Value {
+			u := goja.Undefined()
+			return []goja.Value{u, u, u, u, u, u, f.errorRecord(err)}
+		}
+	}
+	var eager []byte
+	var eagerErr error
+	hasBody := req.Method != http.MethodHead && !nullBodyStatus(resp.StatusCode)
+	switch {
+	case !hasBody:
+		resp.Body.Close()
+		cancel(nil)
+	case resp.ContentLength >= 0 && resp.ContentLength <= eagerBody:
+		if eager, eagerErr = resp.ReadAll(); eagerErr == nil && eager == nil {
+			eager = []byte{}
+		}
+		cancel(nil)
+	}
+	return func() []goja.Value {
+		var body goja.Value = goja.Null()
+		switch {
+		case eagerErr != nil:
+			body = f.failedReader(eagerErr)
+		case eager != nil:
+			body = rt.ToValue(rt.NewArrayBuffer(eager))
+		case hasBody:
+			body = f.reader(ctx, cancel, resp)
+		}
+		return []goja.Value{rt.ToValue(resp.StatusCode), rt.ToValue(resp.Status), rt.ToValue(resp.URL),
+			rt.ToValue(resp.Redirected), f.headerList(resp.Header), body}
+	}
 }
 
 func nullBodyStatus(code int) bool {
@@ -235,12 +254,12 @@ func nullBodyStatus(code int) bool {
 	return false
 }
 
-// record is the response record fetch.js turns into a Response.
-func (f *fetcher) record(resp *client.Response, body goja.Value) goja.Value {
-	rt := f.rt
-	keys := make([]string, 0, len(resp.Header))
+// headerList is a response's header list for fetch.js: [name, value,
+// ...], names in lower case, sorted.
+func (f *fetcher) headerList(h http.Header) goja.Value {
+	keys := make([]string, 0, len(h))
 	n := 0
-	for k, vs := range resp.Header {
+	for k, vs := range h {
 		keys = append(keys, k)
 		n += len(vs)
 	}
@@ -248,22 +267,16 @@ func (f *fetcher) record(resp *client.Response, body goja.Value) goja.Value {
 	list := make([]any, 0, 2*n)
 	for _, k := range keys {
 		lk := strings.ToLower(k)
-		for _, v := range resp.Header[k] {
+		for _, v := range h[k] {
 			list = append(list, lk, v)
 		}
 	}
-	o := rt.NewObject()
-	_ = o.Set("status", resp.StatusCode)
-	_ = o.Set("statusText", resp.Status)
-	_ = o.Set("url", resp.URL)
-	_ = o.Set("redirected", resp.Redirected)
-	_ = o.Set("headers", rt.NewArray(list...))
-	_ = o.Set("body", body)
-	return o
+	return f.rt.NewArray(list...)
 }
 
-// errorRecord is {error: {kind, message, code}}: fetch.js rejects with an
-// AbortError, a TimeoutError or a TypeError by its kind.
+// errorRecord is {kind, message, code}, for a failed request (the last
+// argument of the callback) or a failed body read ({error: ...}): fetch.js
+// rejects with an AbortError, a TimeoutError or a TypeError by its kind.
 func (f *fetcher) errorRecord(err error) goja.Value {
 	e := client.AsError(err)
 	kind := "network"
@@ -282,8 +295,13 @@ func (f *fetcher) errorRecord(err error) goja.Value {
 	}
 	_ = d.Set("message", msg)
 	_ = d.Set("code", e.Code)
-	o := rt.NewObject()
-	_ = o.Set("error", d)
+	return d
+}
+
+// bodyError is what a failed body read resolves with: {error: ...}.
+func (f *fetcher) bodyError(err error) goja.Value {
+	o := f.rt.NewObject()
+	_ = o.Set("error", f.errorRecord(err))
 	return o
 }
 
@@ -300,7 +318,7 @@ func (f *fetcher) reader(ctx context.Context, cancel context.CancelCauseFunc, re
 			cancel(nil)
 			return func() (goja.Value, error) {
 				if err != nil {
-					return f.errorRecord(err), nil
+					return f.bodyError(err), nil
 				}
 				if text {
 					return rt.ToValue(decodeUTF8(data)), nil
@@ -328,7 +346,7 @@ func (f *fetcher) failedReader(err error) goja.Value {
 	o := rt.NewObject()
 	_ = o.Set("read", func(goja.FunctionCall) goja.Value {
 		p, resolve, _ := rt.NewPromise()
-		_ = resolve(f.errorRecord(err))
+		_ = resolve(f.bodyError(err))
 		return rt.ToValue(p)
 	})
 	_ = o.Set("cancel", func(goja.FunctionCall) goja.Value { return goja.Undefined() })

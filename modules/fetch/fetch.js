@@ -103,6 +103,11 @@
 
 	let headerList, setGuard, headersFrom;
 
+	function hasName(list, name) {
+		for (let i = 0; i < list.length; i += 2) if (list[i] === name) return true;
+		return false;
+	}
+
 	function normalizeName(name) {
 		name = StringCtor(name);
 		if (!tokenRe.test(name)) throw new TypeErr(`Invalid header name: "${name}"`);
@@ -445,22 +450,21 @@
 		return t !== null ? t : (b !== null && b.type) || "";
 	}
 
-	// The Body mixin of Request and Response: state(o) gives the body and
-	// headers of o, or throws for a foreign receiver.
-	function bodyMixin(proto, state) {
+	// The Body mixin of Request and Response: bodyOf(o) gives the body of o
+	// and headersOf(o) its Headers, or throw for a foreign receiver.
+	function bodyMixin(proto, bodyOf, headersOf) {
 		const methods = {
-			text() { return read(state(this).body, true); },
-			arrayBuffer() { return read(state(this).body, false).then(u => u.byteLength === u.buffer.byteLength ? u.buffer : u.slice().buffer); },
-			bytes() { return read(state(this).body, false); },
-			json() { return read(state(this).body, true).then(t => parseJSON(t)); },
+			text() { return read(bodyOf(this), true); },
+			arrayBuffer() { return read(bodyOf(this), false).then(u => u.byteLength === u.buffer.byteLength ? u.buffer : u.slice().buffer); },
+			bytes() { return read(bodyOf(this), false); },
+			json() { return read(bodyOf(this), true).then(t => parseJSON(t)); },
 			blob() {
-				const s = state(this);
-				return read(s.body, false).then(u => new Blob([u], { type: mimeOf(s.headers, s.body) }));
+				const b = bodyOf(this), type = mimeOf(headersOf(this), b);
+				return read(b, false).then(u => new Blob([u], { type }));
 			},
 			formData() {
-				const s = state(this);
-				const type = mimeOf(s.headers, s.body);
-				return read(s.body, false).then(u => {
+				const b = bodyOf(this), type = mimeOf(headersOf(this), b);
+				return read(b, false).then(u => {
 					const fd = new FormData();
 					const flat = native.parseForm(u, type);
 					for (let i = 0; i < flat.length; i += 4) {
@@ -476,7 +480,7 @@
 			defineProp(proto, k, { value: methods[k], writable: true, configurable: true });
 		}
 		defineProp(proto, "bodyUsed", {
-			get: function bodyUsed() { const b = state(this).body; return b !== null && b.used; },
+			get: function bodyUsed() { const b = bodyOf(this); return b !== null && b.used; },
 			configurable: true,
 		});
 	}
@@ -621,7 +625,21 @@
 	const normalMethods = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
 	const redirects = ["follow", "error", "manual"];
 
-	let requestState;
+	function checkMethod(m) {
+		m = StringCtor(m);
+		if (!tokenRe.test(m)) throw new TypeErr(`'${m}' is not a valid HTTP method`);
+		const up = m.toUpperCase();
+		if (forbiddenMethods.includes(up)) throw new TypeErr(`'${m}' HTTP method is unsupported`);
+		return normalMethods.includes(up) ? up : m;
+	}
+
+	function checkRedirect(r) {
+		r = StringCtor(r);
+		if (!redirects.includes(r)) throw new TypeErr(`Request: redirect must be "follow", "error" or "manual", not "${r}"`);
+		return r;
+	}
+
+	let requestBody, requestHeaders, requestSignal;
 
 	function parseURL(input) {
 		try {
@@ -653,19 +671,8 @@
 			} else {
 				this.#url = parseURL(input);
 			}
-			if (init.method !== undefined) {
-				let m = StringCtor(init.method);
-				if (!tokenRe.test(m)) throw new TypeErr(`'${m}' is not a valid HTTP method`);
-				const up = m.toUpperCase();
-				if (forbiddenMethods.includes(up)) throw new TypeErr(`'${m}' HTTP method is unsupported`);
-				if (normalMethods.includes(up)) m = up;
-				this.#method = m;
-			}
-			if (init.redirect !== undefined) {
-				const r = StringCtor(init.redirect);
-				if (!redirects.includes(r)) throw new TypeErr(`Request: redirect must be "follow", "error" or "manual", not "${r}"`);
-				this.#redirect = r;
-			}
+			if (init.method !== undefined) this.#method = checkMethod(init.method);
+			if (init.redirect !== undefined) this.#redirect = checkRedirect(init.redirect);
 			if (init.signal !== undefined && init.signal !== null) {
 				if (!(init.signal instanceof AbortSignal)) throw new TypeErr("Request: signal is not an AbortSignal");
 				this.#signal = AbortSignal.any([init.signal]);
@@ -723,13 +730,15 @@
 		}
 		get [tagSym]() { return "Request"; }
 		static {
-			requestState = r => {
+			requestBody = r => {
 				if (!(#body in r)) throw new TypeErr("Illegal invocation: not a Request");
-				return { body: r.#body, headers: r.#headers, signal: r.#signal, raw: r };
+				return r.#body;
 			};
+			requestHeaders = r => r.#headers;
+			requestSignal = r => r.#signal;
 		}
 	}
-	bodyMixin(Request.prototype, requestState);
+	bodyMixin(Request.prototype, requestBody, requestHeaders);
 
 	// A FormData read from a foreign blob gets its boundary late: the
 	// content type is set when the bytes are there.
@@ -747,17 +756,20 @@
 	const redirectStatus = [301, 302, 303, 307, 308];
 	const reasonRe = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-	let responseState, responseFrom;
+	let responseBody, responseHeaders, responseFrom;
+	const responseKey = ObjectCtor.freeze({}); // responseFrom's constructor call
 
 	class Response {
 		#type = "default";
 		#status = 200;
 		#statusText = "";
-		#headers;
+		#headers = null; // made from #list on first use
+		#list = null;
 		#body = null;
 		#url = "";
 		#redirected = false;
 		constructor(body = null, init = undefined) {
+			if (body === responseKey) return;
 			if (init !== undefined && init !== null && typeof init !== "object") throw new TypeErr("Response: init must be an object");
 			init = init || {};
 			if (init.status !== undefined) {
@@ -790,7 +802,11 @@
 		get status() { return this.#status; }
 		get ok() { return this.#status >= 200 && this.#status <= 299; }
 		get statusText() { return this.#statusText; }
-		get headers() { return this.#headers; }
+		get headers() { return this.#h(); }
+		#h() {
+			if (this.#headers === null) this.#headers = headersFrom(this.#list, "immutable");
+			return this.#headers;
+		}
 		clone() {
 			if (this.#type === "error") return Response.error();
 			const [a, b] = tee(this.#body);
@@ -801,7 +817,7 @@
 			r.#statusText = this.#statusText;
 			r.#url = this.#url;
 			r.#redirected = this.#redirected;
-			r.#headers = headersFrom(headerList(this.#headers).slice(), this.#type === "default" ? "response" : "immutable");
+			r.#headers = headersFrom(headerList(this.#h()).slice(), this.#type === "default" ? "response" : "immutable");
 			r.#body = b;
 			return r;
 		}
@@ -835,23 +851,25 @@
 			return r;
 		}
 		static {
-			responseState = r => {
+			responseBody = r => {
 				if (!(#body in r)) throw new TypeErr("Illegal invocation: not a Response");
-				return { body: r.#body, headers: r.#headers };
+				return r.#body;
 			};
-			// responseFrom makes the Response of a fetch from the Go side's record.
-			responseFrom = (rec, signal, abort) => {
-				const r = new Response();
+			responseHeaders = r => r.#h();
+			// responseFrom makes the Response of a fetch from what the Go
+			// side read.
+			responseFrom = (status, statusText, url, redirected, list, body, signal, abort) => {
+				const r = new Response(responseKey);
 				r.#type = "basic";
-				r.#status = rec.status;
-				r.#statusText = rec.statusText;
-				r.#url = rec.url;
-				r.#redirected = rec.redirected;
-				r.#headers = headersFrom(rec.headers, "immutable");
-				if (rec.body !== null) {
+				r.#status = status;
+				r.#statusText = statusText;
+				r.#url = url;
+				r.#redirected = redirected;
+				r.#list = list;
+				if (body !== null) {
 					const b = newBody({ type: null });
-					if (isArrayBuffer(rec.body)) b.bytes = new Uint8(rec.body);
-					else b.reader = rec.body;
+					if (isArrayBuffer(body)) b.bytes = new Uint8(body);
+					else b.reader = body;
 					b.signal = signal;
 					b.abort = abort;
 					r.#body = b;
@@ -860,20 +878,44 @@
 			};
 		}
 	}
-	bodyMixin(Response.prototype, responseState);
+	bodyMixin(Response.prototype, responseBody, responseHeaders);
 
 	// ------------------------------------------------------------- fetch
 
+	// fetch sends (input, init). A Request input (or a signal, which needs
+	// the Request's dependent signal) goes through the Request
+	// constructor; a URL with plain init is read directly, with the same
+	// checks, without the objects.
 	function fetch(input, init = undefined) {
 		return new Prom((resolve, reject) => {
-			const request = new Request(input, init);
-			const st = requestState(request);
-			const signal = st.signal; // null: nothing can abort it
+			let method = "GET", url, list = [], body = null, redirect = "follow", signal = null;
+			if (input instanceof Request || (init !== undefined && init !== null && init.signal !== undefined && init.signal !== null)) {
+				const request = new Request(input, init);
+				method = request.method;
+				url = request.url;
+				list = headerList(requestHeaders(request));
+				body = requestBody(request);
+				redirect = request.redirect;
+				signal = requestSignal(request);
+			} else {
+				url = parseURL(input);
+				if (init !== undefined && init !== null) {
+					if (typeof init !== "object") throw new TypeErr("Request: init must be an object");
+					if (init.method !== undefined) method = checkMethod(init.method);
+					if (init.redirect !== undefined) redirect = checkRedirect(init.redirect);
+					if (init.headers !== undefined) list = headerList(new Headers(init.headers));
+					if (init.body !== undefined && init.body !== null) {
+						if (method === "GET" || method === "HEAD") throw new TypeErr("Request with GET/HEAD method cannot have body.");
+						body = newBody(extractBody(init.body));
+						if (body.type && !hasName(list, "content-type")) list.push("content-type", body.type);
+						if (body.boundaryFrom) { const h = headersFrom(list, "none"); linkBoundary(h, body); }
+					}
+				}
+			}
 			if (signal !== null && signal.aborted) {
-				if (st.body !== null) st.body.used = true;
+				if (body !== null) body.used = true;
 				throw signal.reason;
 			}
-			const body = st.body;
 			let bytes = null;
 			if (body !== null) {
 				if (body.used) throw unusable();
@@ -881,26 +923,24 @@
 				bytes = body.bytes !== null ? body.bytes : body.promise;
 			}
 			const go = b => {
-				const hl = headerList(request.headers);
-				const x = native.send(request.method, request.url, hl, b, request.redirect);
-				let settled = false;
+				let settled = false, abort = null;
 				const onAbort = () => {
 					if (settled) return;
 					settled = true;
-					x.abort();
+					abort();
 					reject(signal.reason);
 				};
-				if (signal !== null) addAlgorithm(signal, onAbort);
-				x.promise.then(rec => {
+				abort = native.send(method, url, list, b, redirect, (status, statusText, rurl, redirected, headers, rbody, error) => {
 					if (settled) {
-						if (rec.body !== null && typeof rec.body === "object" && !isArrayBuffer(rec.body)) rec.body.cancel();
+						if (rbody !== null && rbody !== undefined && !isArrayBuffer(rbody)) rbody.cancel();
 						return;
 					}
 					settled = true;
 					if (signal !== null) removeAlgorithm(signal, onAbort);
-					if (rec.error) { reject(failure(rec.error)); return; }
-					resolve(responseFrom(rec, signal, x.abort));
+					if (error !== undefined) reject(failure(error));
+					else resolve(responseFrom(status, statusText, rurl, redirected, headers, rbody, signal, abort));
 				});
+				if (signal !== null) addAlgorithm(signal, onAbort);
 			};
 			if (bytes instanceof Prom) bytes.then(go, reject);
 			else go(bytes);
