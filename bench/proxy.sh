@@ -81,10 +81,10 @@ measure() { # name path start-function [args]
   wrk -t1 -c32 --timeout 5s -d"${WARMUP}s" "http://127.0.0.1:$port$path" >/dev/null 2>&1 || true
   line=$(wrk -t1 -c32 --timeout 5s -d"${DURATION}s" -s "$HARNESS/lua/report.lua" "http://127.0.0.1:$port$path" | grep '^BENCH ')
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  awk -v name="$name" '{
+  awk -v name="$name" -v run="$run" '{
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
     errs = v["err_connect"] + v["err_read"] + v["err_write"] + v["err_timeout"] + v["err_status"]
-    printf "%s\t%.0f\t%.2f\t%.2f\t%d\n", name, v["requests"] / (v["duration_us"] / 1e6), v["p50_us"] / 1000, v["p99_us"] / 1000, errs
+    printf "%s\t%s\t%.0f\t%.2f\t%.2f\t%d\n", run, name, v["requests"] / (v["duration_us"] / 1e6), v["p50_us"] / 1000, v["p99_us"] / 1000, errs
   }' <<<"$line" | tee -a "$results" >&2
 }
 
@@ -99,16 +99,28 @@ for run in $(seq 1 "$RUNS"); do
   measure node-fetch /proxy start_node
 done
 echo
-echo "| server | req/s (median of $RUNS) | p50 ms | p99 ms | errors |"
-echo "|---|---:|---:|---:|---:|"
-sort -s -k1,1 "$results" | awk -F'\t' '
-  { n[$1]++; r[$1, n[$1]] = $2; p50[$1, n[$1]] = $3; p99[$1, n[$1]] = $4; e[$1] += $5; if (!($1 in seen)) { seen[$1] = 1; order[++k] = $1 } }
+# One row per server: the median of its rounds (req/s, with that round's
+# latencies), and its ratio to node-fetch in each round (servers of a round
+# run one after the other, so the ratio is steadier than the rates).
+awk -F'\t' -v runs="$RUNS" '
+  { rps[$2, $1] = $3; p50[$2, $1] = $4; p99[$2, $1] = $5; err[$2] += $6
+    if (!($2 in seen)) { seen[$2] = 1; order[++k] = $2 } }
+  function median(a, n,   i, j, t) {
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return a[int((n + 1) / 2)]
+  }
   END {
+    print "| server | req/s (median of " runs ") | p50 ms | p99 ms | errors | ratio to node-fetch (per round) |"
+    print "|---|---:|---:|---:|---:|---|"
     for (i = 1; i <= k; i++) {
-      s = order[i]; c = n[s]
-      # median by a simple sort of the c values
-      for (a = 1; a <= c; a++) for (b = a + 1; b <= c; b++) if (r[s, b] < r[s, a]) { t = r[s, a]; r[s, a] = r[s, b]; r[s, b] = t }
-      m = int((c + 1) / 2)
-      printf "| %s | %.0f | %s | %s | %d |\n", s, r[s, m], p50[s, 1], p99[s, 1], e[s]
+      s = order[i]; delete v; delete r; ratios = ""
+      for (n = 1; n <= runs; n++) {
+        v[n] = rps[s, n]
+        r[n] = rps[s, n] / rps["node-fetch", n]
+        ratios = ratios (n > 1 ? ", " : "") sprintf("%.2f", r[n])
+      }
+      m = median(v, runs)
+      for (n = 1; n <= runs; n++) if (rps[s, n] == m) break
+      printf "| %s | %.0f | %s | %s | %d | %s (median %.2f) |\n", s, m, p50[s, n], p99[s, n], err[s], ratios, median(r, runs)
     }
-  }'
+  }' "$results"
