@@ -3,15 +3,21 @@
 package modules
 
 import (
+	"strings"
+
 	"github.com/dop251/goja"
 
+	"github.com/dirigo/dirigo/modules/core"
 	"github.com/dirigo/dirigo/modules/dirigible"
 	"github.com/dirigo/dirigo/modules/fetch"
 	httpclient "github.com/dirigo/dirigo/modules/http/client"
 	"github.com/dirigo/dirigo/modules/http/request"
 	"github.com/dirigo/dirigo/modules/http/response"
+	"github.com/dirigo/dirigo/modules/http/rs"
 	"github.com/dirigo/dirigo/modules/http/session"
+	"github.com/dirigo/dirigo/modules/http/upload"
 	"github.com/dirigo/dirigo/modules/sdkhttp"
+	"github.com/dirigo/dirigo/modules/utils"
 	"github.com/dirigo/dirigo/runtime"
 	"github.com/dirigo/dirigo/runtime/client"
 )
@@ -81,6 +87,65 @@ func Builtin(cfg Config) []runtime.Module {
 		alias("http/clientAsync", "http/client-async"),
 		alias("http/v4/clientAsync", "http/client-async"),
 		alias("http/v3/clientAsync", "http/client-async"),
+	)
+	mods = append(mods, dirigibleApps()...)
+	return mods
+}
+
+// dirigibleApps returns the rest of what real Dirigible applications use:
+// the REST framework (rs, rs-data, decorators), uploads, the utilities and
+// the configuration.
+func dirigibleApps() []runtime.Module {
+	shared := rs.NewShared()
+	mods := []runtime.Module{
+		shared.Module("sdk/http/rs", dirigible.Current),
+		alias("@aerokit/sdk/http/rs", "sdk/http/rs"),
+		shared.DecoratorsModule("sdk/http/decorators", "sdk/http/rs"),
+		alias("@aerokit/sdk/http/decorators", "sdk/http/decorators"),
+		shared.DecoratorsModule("http/rs/decorators", "http/rs"), // 8.x
+	}
+	for _, prefix := range []string{"http/", "http/v4/", "http/v3/"} {
+		mods = append(mods,
+			shared.Module(prefix+"rs", dirigible.V4),
+			shared.DataModule(prefix+"rs-data", prefix+"rs"),
+			upload.Module(prefix+"upload", dirigible.V4, upload.Options{}),
+		)
+	}
+	mods = append(mods,
+		upload.Module("sdk/http/upload", dirigible.Current, upload.Options{}),
+		alias("@aerokit/sdk/http/upload", "sdk/http/upload"),
+		upload.Module("net/http/upload", dirigible.V2, upload.Options{}),
+	)
+	// The utilities: utils/base64, utils/v4/base64, sdk/utils/base64, ...,
+	// and the sdk/utils index.
+	for _, prefix := range []string{"utils/", "utils/v4/", "utils/v3/", "sdk/utils/"} {
+		mods = append(mods, utils.Modules(prefix)...)
+	}
+	for _, m := range utils.Modules("@aerokit/sdk/utils/") {
+		mods = append(mods, alias(m.Name, strings.TrimPrefix(m.Name, "@aerokit/")))
+	}
+	mods = append(mods,
+		utils.Index("sdk/utils", "sdk/utils/"),
+		alias("@aerokit/sdk/utils", "sdk/utils"),
+	)
+	// The configuration: core/configurations and core/env.
+	configs, err := core.NewConfigurations(core.Options{})
+	if err != nil { // only a configuration file can fail, and there is none
+		panic(err)
+	}
+	for _, prefix := range []string{"core/", "core/v4/", "core/v3/"} {
+		mods = append(mods,
+			configs.Module(prefix+"configurations", dirigible.V4),
+			core.EnvModule(prefix+"env", dirigible.V4, nil),
+		)
+	}
+	mods = append(mods,
+		configs.Module("sdk/core/configurations", dirigible.Current),
+		core.EnvModule("sdk/core/env", dirigible.Current, nil),
+		core.Index("sdk/core", "sdk/core/"),
+		alias("@aerokit/sdk/core/configurations", "sdk/core/configurations"),
+		alias("@aerokit/sdk/core/env", "sdk/core/env"),
+		alias("@aerokit/sdk/core", "sdk/core"),
 	)
 	return mods
 }

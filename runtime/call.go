@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,10 @@ import (
 // ErrBodyTooLarge is returned by Call.Body when the request body is larger
 // than Config.MaxBodyBytes.
 var ErrBodyTooLarge = errors.New("runtime: request body too large")
+
+// ErrBodyConsumed is returned by Call.Body when the body was read as a
+// stream (Call.BodyReader) and so was not kept.
+var ErrBodyConsumed = errors.New("runtime: the request body was read as a stream and not kept")
 
 // A Call is one run of a script: an HTTP request, or a batch run without one
 // (dirigo run). Modules reach it through VM.Call while the script runs; it
@@ -41,6 +46,7 @@ type Call struct {
 	bodyErr  error
 	bodyRead bool
 	attrs    map[string]string
+	cleanups []func()
 
 	// deadline is when the script's time is up (zero: no limit); reading
 	// the body and writing the response are bounded by it.
@@ -171,6 +177,79 @@ func (c *Call) Body() ([]byte, error) {
 	return c.body, c.bodyErr
 }
 
+// BodyReader returns the request body as a stream, for a module that must
+// not hold a large body in memory (a file upload). Reading more than
+// Config.MaxBodyBytes from it fails with an error that wraps
+// ErrBodyTooLarge; the read is bounded by the script's deadline. The body
+// is not kept: afterwards Body returns ErrBodyConsumed, and Form ignores
+// the parameters of the body. When Body has read the body already,
+// BodyReader reads the kept bytes. Only one stream is handed out.
+func (c *Call) BodyReader() (io.Reader, error) {
+	if c.req == nil {
+		return bytes.NewReader(nil), nil
+	}
+	if c.bodyRead {
+		if c.bodyErr != nil {
+			return nil, c.bodyErr
+		}
+		return bytes.NewReader(c.body), nil
+	}
+	c.bodyRead = true
+	if c.req.Body == nil || c.req.Body == http.NoBody {
+		return bytes.NewReader(nil), nil
+	}
+	c.bodyErr = ErrBodyConsumed
+	c.armRead()
+	return &limitedBody{r: c.req.Body, n: c.maxBody, max: c.maxBody}, nil
+}
+
+// limitedBody reads at most n more bytes of a request body; past them it
+// fails with ErrBodyTooLarge.
+type limitedBody struct {
+	r      io.Reader
+	n, max int64
+	err    error
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.n <= 0 {
+		// At the limit: the body must end here.
+		var one [1]byte
+		n, err := b.r.Read(one[:])
+		switch {
+		case n > 0:
+			b.err = fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, b.max)
+		case err == nil:
+			return 0, nil
+		case err == io.EOF:
+			b.err = io.EOF
+		default:
+			b.err = fmt.Errorf("reading request body: %w", err)
+		}
+		return 0, b.err
+	}
+	if int64(len(p)) > b.n {
+		p = p[:b.n]
+	}
+	n, err := b.r.Read(p)
+	b.n -= int64(n)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("reading request body: %w", err)
+		b.err = err
+	}
+	return n, err
+}
+
+// Cleanup registers fn to run when the call ends: after the response has
+// been sent (or the batch run has finished), on the goroutine that ran the
+// script, before the VM serves anything else. Functions run in the reverse
+// order of their registration. Modules use it to release what they hold
+// for one request, such as temporary files.
+func (c *Call) Cleanup(fn func()) { c.cleanups = append(c.cleanups, fn) }
+
 // File returns the absolute path of the script file.
 func (c *Call) File() string {
 	if c.vm == nil {
@@ -200,7 +279,7 @@ func (c *Call) Form() (url.Values, error) {
 	switch {
 	case ct == "application/x-www-form-urlencoded":
 		body, err := c.Body()
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrBodyConsumed) {
 			return nil, err
 		}
 		if more, err = parseParams(string(body)); err != nil {
@@ -208,11 +287,14 @@ func (c *Call) Form() (url.Values, error) {
 		}
 	case ct == "multipart/form-data" && params["boundary"] != "":
 		body, err := c.Body()
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrBodyConsumed): // an upload read it: its items have the fields
+		case err != nil:
 			return nil, err
-		}
-		if more, err = multipartFields(body, params["boundary"]); err != nil {
-			c.Logger().Warn("ignoring the form body's parameters", "error", err)
+		default:
+			if more, err = multipartFields(body, params["boundary"]); err != nil {
+				c.Logger().Warn("ignoring the form body's parameters", "error", err)
+			}
 		}
 	}
 	for k, vs := range more {
@@ -270,8 +352,13 @@ func (c *Call) commitSession(last bool) error {
 	return err
 }
 
-// end releases what the call holds: the session, the connection deadlines.
+// end releases what the call holds: what modules registered with Cleanup,
+// the session, the connection deadlines.
 func (c *Call) end() {
+	for i := len(c.cleanups) - 1; i >= 0; i-- {
+		c.cleanups[i]()
+	}
+	c.cleanups = nil
 	if c.sess != nil {
 		c.noteSession()
 		c.sess.End()

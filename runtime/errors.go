@@ -19,6 +19,9 @@ var (
 	ErrPanic = errors.New("runtime: panic in native code")
 	// ErrBusy means no VM became free within Config.QueueTimeout.
 	ErrBusy = errors.New("runtime: all VMs busy")
+	// ErrBadRequest marks an error caused by a malformed request (a broken
+	// multipart body): a script that does not catch it answers 400.
+	ErrBadRequest = errors.New("bad request")
 )
 
 // A ScriptError is a failure of a script, at its original source position when

@@ -58,6 +58,7 @@ func (s *Server) Run(ctx context.Context, job Job) (JobResult, error) {
 	}
 	defer s.pool.put(vm)
 	c := &Call{ctx: ctx, gen: gen, args: job.Argv, logger: s.log, route: Route{Kind: RouteScript, File: job.File}, job: &job}
+	defer c.end()
 	err = vm.run(c, job.File, prog)
 	var ee exitError
 	if errors.As(err, &ee) {

@@ -222,7 +222,11 @@ func (l *loader) load(file string, ver fileVersion, gen uint64) (*compiled, erro
 		prog, pg, cerr := compilePage(file, src)
 		c = &compiled{ver: ver, gen: gen, sum: sum, prog: prog, err: cerr, page: pg, static: pg == nil && cerr == nil}
 	} else {
-		prog, plain, cerr := compileModule(file, src)
+		tsconfig := ""
+		if strings.EqualFold(path.Ext(file), ".ts") {
+			tsconfig = l.tsconfigFor(file)
+		}
+		prog, plain, cerr := compileModule(file, src, tsconfig)
 		c = &compiled{ver: ver, gen: gen, sum: sum, prog: prog, err: cerr, plain: plain}
 	}
 	l.files.Store(file, c)
@@ -249,8 +253,10 @@ func (l *loader) loadLarge(file string, ver fileVersion, gen uint64) (*compiled,
 
 // compileModule turns the source of a module into a program that evaluates
 // to the module's wrapper function, and reports whether the code never
-// mentions module, exports or this (a conservative text search).
-func compileModule(file string, src []byte) (*goja.Program, bool, error) {
+// mentions module, exports or this (a conservative text search). Decorators
+// are lowered: standard ones, or TypeScript's legacy ones when tsconfig (an
+// esbuild TsconfigRaw, "" for none) enables experimentalDecorators.
+func compileModule(file string, src []byte, tsconfig string) (*goja.Program, bool, error) {
 	k := kindOf(file)
 	if k.kind == kindJSON {
 		if !json.Valid(src) {
@@ -267,7 +273,8 @@ func compileModule(file string, src []byte) (*goja.Program, bool, error) {
 		Loader:         k.loader,
 		Format:         api.FormatCommonJS,
 		Target:         api.ESNext,
-		Supported:      map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false},
+		Supported:      map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false, "decorators": false},
+		TsconfigRaw:    tsconfig,
 		Banner:         `"use strict";`,
 		Sourcemap:      api.SourceMapExternal,
 		SourcesContent: api.SourcesContentExclude,

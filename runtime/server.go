@@ -311,6 +311,8 @@ func statusOf(err error) int {
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrBodyTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrBadRequest):
+		return http.StatusBadRequest
 	case errors.Is(err, os.ErrDeadlineExceeded): // the client sent its body too slowly
 		return http.StatusRequestTimeout
 	default:

@@ -93,6 +93,7 @@ func TestServeExamples(t *testing.T) {
 		{"/greet?name=Ada&lang=fr", "Bonjour, Ada !\n"},
 		{"/api/notes/2", `{"id":2,"title":"Drop a .js file into scripts/"}`},
 		{"/api/notes?q=readme", `[{"id":1,"title":"Read the README"}]`},
+		{"/api/tasks/2", `{"id":2,"title":"Write a controller"}`},
 		{"/visits", "Visit number 1 (new session)"},
 		{"/visits", "Visit number 2"},
 	}

@@ -1,6 +1,7 @@
 // Package sdkhttp provides Dirigible's sdk/http index module: the request,
-// response, session and HTTP client classes under both their export names,
-// and the asyncClient namespace.
+// response, session, upload and HTTP client classes under both their export
+// names, the rs, decorators and asyncClient namespaces, and the decorators
+// themselves.
 package sdkhttp
 
 import (
@@ -25,6 +26,7 @@ func load(vm *runtime.VM) (goja.Value, error) {
 		{"sdk/http/request", "request", "Request"},
 		{"sdk/http/response", "response", "Response"},
 		{"sdk/http/session", "session", "Session"},
+		{"sdk/http/upload", "upload", "Upload"},
 		{"sdk/http/client", "client", "HttpClient"},
 	} {
 		v, err := vm.Require(m.module)
@@ -34,10 +36,22 @@ func load(vm *runtime.VM) (goja.Value, error) {
 		_ = o.Set(m.lower, v)
 		_ = o.Set(m.class, v)
 	}
-	async, err := vm.Require("sdk/http/client-async")
-	if err != nil {
-		return nil, fmt.Errorf("sdk/http: %w", err)
+	// The REST framework: rs and decorators as namespaces, and the
+	// decorators (Controller, Get, ...) flat; the async HTTP client.
+	for _, m := range []struct{ module, name string }{
+		{"sdk/http/rs", "rs"},
+		{"sdk/http/decorators", "decorators"},
+		{"sdk/http/client-async", "asyncClient"},
+	} {
+		v, err := vm.Require(m.module)
+		if err != nil {
+			return nil, fmt.Errorf("sdk/http: %w", err)
+		}
+		_ = o.Set(m.name, v)
 	}
-	_ = o.Set("asyncClient", async)
+	decorators := o.Get("decorators").ToObject(vm.Runtime())
+	for _, k := range decorators.Keys() {
+		_ = o.Set(k, decorators.Get(k))
+	}
 	return o, nil
 }

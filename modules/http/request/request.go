@@ -3,6 +3,8 @@
 package request
 
 import (
+	"bytes"
+	"io"
 	"maps"
 	"mime"
 	"net"
@@ -155,7 +157,7 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 		_, r := current()
 		return strOrNull(r.Header.Get("Content-Type"))
 	})
-	set("getBytes", func(goja.FunctionCall) goja.Value { return signedBytes(rt, body()) })
+	set("getBytes", func(goja.FunctionCall) goja.Value { return dirigible.SignedBytes(rt, body()) })
 	text := func() string {
 		b := body()
 		_, r := current()
@@ -236,7 +238,7 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 	set("getRequestId", func(goja.FunctionCall) goja.Value { c, _ := current(); return str(c.RequestID()) })
 	if f == dirigible.V2 {
 		set("getInput", func(goja.FunctionCall) goja.Value { return inputStream(vm, body()) })
-		set("readInput", func(goja.FunctionCall) goja.Value { return signedBytes(rt, body()) })
+		set("readInput", func(goja.FunctionCall) goja.Value { return dirigible.SignedBytes(rt, body()) })
 		set("readInputText", func(goja.FunctionCall) goja.Value { return str(string(body())) })
 		set("getInfo", func(goja.FunctionCall) goja.Value {
 			_, r := current()
@@ -365,15 +367,6 @@ func locale(accept string) string {
 	return strings.ToLower(lang) + "_" + strings.ToUpper(region)
 }
 
-// signedBytes returns b as a JavaScript array of Java bytes (-128..127).
-func signedBytes(rt *goja.Runtime, b []byte) goja.Value {
-	vals := make([]any, len(b))
-	for i, c := range b {
-		vals[i] = int8(c)
-	}
-	return rt.NewArray(vals...)
-}
-
 // maxQueryParams bounds getQueryParametersMap like the other parameter
 // functions (runtime.Call.Form): a query of more parts gives none.
 const maxQueryParams = 10000
@@ -427,23 +420,5 @@ func queryMap(vm *runtime.VM, raw string) goja.Value {
 
 // inputStream returns an sdk/io/streams-like InputStream over b.
 func inputStream(vm *runtime.VM, b []byte) goja.Value {
-	rt := vm.Runtime()
-	pos := 0
-	s := rt.NewObject()
-	rest := func() []byte { r := b[pos:]; pos = len(b); return r }
-	dirigible.Set(s, "read", func(goja.FunctionCall) goja.Value {
-		if pos >= len(b) {
-			return rt.ToValue(-1)
-		}
-		pos++
-		return rt.ToValue(int(b[pos-1]))
-	})
-	dirigible.Set(s, "readBytes", func(goja.FunctionCall) goja.Value { return signedBytes(rt, rest()) })
-	dirigible.Set(s, "readBytesNative", func(goja.FunctionCall) goja.Value {
-		return rt.ToValue(rt.NewArrayBuffer(append([]byte(nil), rest()...)))
-	})
-	dirigible.Set(s, "readText", func(goja.FunctionCall) goja.Value { return rt.ToValue(string(rest())) })
-	dirigible.Set(s, "close", func(goja.FunctionCall) goja.Value { pos = len(b); return goja.Undefined() })
-	dirigible.Set(s, "isValid", func(goja.FunctionCall) goja.Value { return rt.ToValue(true) })
-	return s
+	return dirigible.InputStream(vm, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
 }
