@@ -23,6 +23,7 @@ type host struct {
 	loader  *loader
 	natives map[string]*Module // by require name
 	globals []*Module
+	lazy    []*Module // modules with Globals
 	pages   []*Module // globals of server pages
 	logger  *slog.Logger
 	harden  *goja.Program
@@ -59,6 +60,9 @@ func newHost(cfg Config, root *os.Root, rootDir string, modules []Module) (*host
 		}
 		if m.Global != "" {
 			h.globals = append(h.globals, m)
+		}
+		if len(m.Globals) > 0 {
+			h.lazy = append(h.lazy, m)
 		}
 		if m.Page != "" {
 			h.pages = append(h.pages, m)
@@ -164,6 +168,11 @@ func newVM(h *host) (*VM, error) {
 			return nil, fmt.Errorf("setting global %s: %w", m.Global, err)
 		}
 	}
+	for _, m := range h.lazy {
+		if err := vm.bindLazy(m); err != nil {
+			return nil, err
+		}
+	}
 	hv, err := rt.RunProgram(h.harden)
 	if err != nil {
 		return nil, fmt.Errorf("hardening VM: %w", err)
@@ -233,7 +242,11 @@ func (vm *VM) Intrinsic(name string) goja.Value { return vm.base.Get(name) }
 // deep-freezing) them on first use.
 func (vm *VM) native(m *Module, freeze bool) (goja.Value, error) {
 	key := m.Name
-	if key == "" {
+	switch {
+	case key != "":
+	case len(m.Globals) > 0:
+		key = "globals:" + m.Globals[0]
+	default:
 		key = "global:" + m.Global
 	}
 	if v, ok := vm.natives[key]; ok {
@@ -255,6 +268,33 @@ func (vm *VM) native(m *Module, freeze bool) (goja.Value, error) {
 	}
 	vm.natives[key] = v
 	return v, nil
+}
+
+// bindLazy binds the Globals of m as accessors of the base global that load
+// m (frozen) on first use and return its property of that name. A name
+// already bound is left as it is.
+func (vm *VM) bindLazy(m *Module) error {
+	rt := vm.rt
+	for _, name := range m.Globals {
+		if v := vm.base.Get(name); v != nil {
+			continue
+		}
+		get := rt.ToValue(func(goja.FunctionCall) goja.Value {
+			v, err := vm.native(m, true)
+			if err != nil {
+				panic(vm.NewError(err))
+			}
+			o, ok := v.(*goja.Object)
+			if !ok {
+				panic(vm.NewError(fmt.Errorf("runtime: the module of global %s is not an object", name)))
+			}
+			return o.Get(name)
+		})
+		if err := vm.base.DefineAccessorProperty(name, get, nil, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
+			return fmt.Errorf("binding global %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // Reasons the watchdog stops a run.

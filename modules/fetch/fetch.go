@@ -48,22 +48,21 @@ const maxFormParts = 1000
 // errAborted is the cause of a fetch cancelled by its AbortSignal.
 var errAborted = errors.New("fetch: aborted")
 
-// Module returns the module that installs the fetch API as globals of
-// every VM; its requests go through c.
+// Module returns the module that gives every VM the fetch API as globals
+// (loaded on the first use of one of them); its requests go through c.
+// Blob, File and DOMException are left to a module that binds them itself.
 func Module(c *client.Client) runtime.Module {
 	prog := goja.MustCompile("dirigo:fetch", source, true)
-	return runtime.Module{Global: "fetch", Load: func(vm *runtime.VM) (goja.Value, error) {
+	return runtime.Module{Globals: globals, Load: func(vm *runtime.VM) (goja.Value, error) {
 		return load(vm, prog, c)
 	}}
 }
 
-// globals the module installs besides fetch; those in optional only when
-// no other module installed them first.
-var (
-	globals  = []string{"Headers", "Request", "Response", "FormData", "AbortController", "AbortSignal"}
-	optional = []string{"Blob", "File", "DOMException"}
-)
+// globals are the names the module binds.
+var globals = []string{"fetch", "Headers", "Request", "Response", "FormData", "AbortController", "AbortSignal",
+	"Blob", "File", "DOMException"}
 
+// load runs fetch.js for vm: the value is {fetch, Headers, ...}.
 func load(vm *runtime.VM, prog *goja.Program, c *client.Client) (goja.Value, error) {
 	rt := vm.Runtime()
 	fv, err := rt.RunProgram(prog)
@@ -74,26 +73,14 @@ func load(vm *runtime.VM, prog *goja.Program, c *client.Client) (goja.Value, err
 	if !ok {
 		return nil, errors.New("fetch.js did not evaluate to a function")
 	}
-	g := rt.GlobalObject() // the VM's base global while a module loads
 	f := &fetcher{vm: vm, rt: rt, client: c, u8: vm.Intrinsic("Uint8Array")}
-	res, err := factory(goja.Undefined(), f.natives(), g)
+	// The base global (the VM's, while a module loads): fetch.js reads
+	// DOMException from it when it makes an error.
+	res, err := factory(goja.Undefined(), f.natives(), rt.GlobalObject())
 	if err != nil {
 		return nil, fmt.Errorf("fetch.js: %w", err)
 	}
-	api := res.ToObject(rt)
-	for _, name := range globals {
-		if err := g.Set(name, api.Get(name)); err != nil {
-			return nil, err
-		}
-	}
-	for _, name := range optional {
-		if v := g.Get(name); v == nil || goja.IsUndefined(v) {
-			if err := g.Set(name, api.Get(name)); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return api.Get("fetch"), nil
+	return res, nil
 }
 
 // fetcher is the Go side of fetch.js on one VM.
