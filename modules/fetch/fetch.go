@@ -5,7 +5,8 @@
 // applies to every request.
 //
 // The classes are JavaScript (fetch.js, compiled once per server and run
-// once per VM); the network, UTF-8 and multipart work is Go. A fetch runs
+// on a VM when a script first uses one of the globals); the network, UTF-8
+// and multipart work is Go. A fetch runs
 // on its own goroutine through the runtime's async seam: it resolves when
 // the response's headers are in (a small body with a known length is read
 // at once, a larger one when the script reads it), is cancelled by its

@@ -1,8 +1,9 @@
 // The WHATWG fetch API over dirigo's outbound client: fetch, Headers,
 // Request, Response, FormData, Blob, File, AbortController, AbortSignal and
-// DOMException. It runs once per VM; native is the Go side (fetch.go) and
-// base the VM's global object, read when an error is made (a DOMException
-// another module installed wins over ours).
+// DOMException. It runs once per VM, on the first use of one of them;
+// native is the Go side (fetch.go) and base the VM's global object, read
+// when an error is made (a DOMException another module installed wins over
+// ours).
 //
 // Nothing here keeps state between calls: the only variables assigned
 // after load are the accessors the static blocks set, once. Internal state
