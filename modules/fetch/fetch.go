@@ -500,9 +500,35 @@ func normalizeNewlines(s string) string {
 // file part.
 func (f *fetcher) parseForm(call goja.FunctionCall) goja.Value {
 	rt := f.rt
-	body := exportBytes(call.Argument(0))
-	mt, params, _ := mime.ParseMediaType(call.Argument(1).String())
-	var out []any
+	parts, err := parseFormData(exportBytes(call.Argument(0)), call.Argument(1).String())
+	if err != nil {
+		panic(rt.NewTypeError("Could not parse content as FormData: " + err.Error()))
+	}
+	out := make([]any, 0, 4*len(parts))
+	for _, p := range parts {
+		if !p.file {
+			out = append(out, p.name, p.value, nil, nil)
+			continue
+		}
+		out = append(out, p.name, rt.NewArrayBuffer(p.data), p.filename, p.ctype)
+	}
+	return rt.NewArray(out...)
+}
+
+// A formPart is a field (value) or a file (data, filename, ctype) of a
+// parsed form.
+type formPart struct {
+	name, value     string
+	file            bool
+	data            []byte
+	filename, ctype string
+}
+
+// parseFormData parses an application/x-www-form-urlencoded or
+// multipart/form-data body (at most maxFormParts parts).
+func parseFormData(body []byte, contentType string) ([]formPart, error) {
+	mt, params, _ := mime.ParseMediaType(contentType)
+	var out []formPart
 	switch mt {
 	case "application/x-www-form-urlencoded":
 		for _, pair := range strings.Split(string(body), "&") {
@@ -510,11 +536,11 @@ func (f *fetcher) parseForm(call goja.FunctionCall) goja.Value {
 				continue
 			}
 			k, v, _ := strings.Cut(pair, "=")
-			out = append(out, unescapeForm(k), unescapeForm(v), nil, nil)
+			out = append(out, formPart{name: unescapeForm(k), value: unescapeForm(v)})
 		}
 	case "multipart/form-data":
 		if params["boundary"] == "" {
-			panic(rt.NewTypeError("Could not parse content as FormData: no boundary"))
+			return nil, errors.New("no boundary")
 		}
 		r := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 		for n := 0; ; n++ {
@@ -522,27 +548,30 @@ func (f *fetcher) parseForm(call goja.FunctionCall) goja.Value {
 			if err == io.EOF {
 				break
 			}
-			if err != nil || n >= maxFormParts {
-				panic(rt.NewTypeError("Could not parse content as FormData: malformed multipart body"))
+			if err != nil {
+				return nil, fmt.Errorf("malformed multipart body: %w", err)
+			}
+			if n >= maxFormParts {
+				return nil, fmt.Errorf("more than %d parts", maxFormParts)
 			}
 			data, err := io.ReadAll(p)
 			if err != nil {
-				panic(rt.NewTypeError("Could not parse content as FormData: " + err.Error()))
+				return nil, fmt.Errorf("malformed multipart body: %w", err)
 			}
 			if p.FileName() == "" {
-				out = append(out, p.FormName(), decodeUTF8(data), nil, nil)
+				out = append(out, formPart{name: p.FormName(), value: decodeUTF8(data)})
 				continue
 			}
 			ct := p.Header.Get("Content-Type")
 			if ct == "" {
 				ct = "text/plain"
 			}
-			out = append(out, p.FormName(), rt.NewArrayBuffer(data), p.FileName(), ct)
+			out = append(out, formPart{name: p.FormName(), file: true, data: data, filename: p.FileName(), ctype: ct})
 		}
 	default:
-		panic(rt.NewTypeError(fmt.Sprintf("Could not parse content as FormData: content type %q", mt)))
+		return nil, fmt.Errorf("content type %q", mt)
 	}
-	return rt.NewArray(out...)
+	return out, nil
 }
 
 // unescapeForm decodes an application/x-www-form-urlencoded name or value
