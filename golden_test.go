@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/dirigo/dirigo/internal/auth"
 	"github.com/dirigo/dirigo/modules/moduletest"
 	"github.com/dirigo/dirigo/runtime"
 )
@@ -27,7 +28,9 @@ var update = flag.Bool("update", false, "rewrite the responses of testdata/golde
 // non-empty value, "-" requires the header to be absent) and the exact body
 // (the final newline of the section is not part of it). A body too large to
 // read is given as its digest, one line "sha256:HEX LEN bytes". A scripts/...
-// file after a request is written before the next one (an edit).
+// file after a request is written before the next one (an edit). A file
+// named "users" is a users file (internal/auth): the server then
+// authenticates requests with it, as dirigo --users does.
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/golden/*.txtar")
 	if err != nil || len(files) == 0 {
@@ -46,11 +49,14 @@ func runGolden(t *testing.T, file string) {
 		t.Fatal(err)
 	}
 	scripts := map[string]string{}
+	users := ""                     // a users file: the server authenticates (see internal/auth)
 	var steps []int                 // indexes of request sections
 	edits := map[int][]txtar.File{} // files to write before a request
 	var pending []txtar.File
 	for i, f := range ar.Files {
 		switch {
+		case f.Name == "users":
+			users = string(f.Data)
 		case strings.HasPrefix(f.Name, "scripts/") && len(steps) == 0:
 			scripts[strings.TrimPrefix(f.Name, "scripts/")] = string(f.Data)
 		case strings.HasPrefix(f.Name, "scripts/"):
@@ -60,7 +66,20 @@ func runGolden(t *testing.T, file string) {
 			edits[i], pending = pending, nil
 		}
 	}
-	s := moduletest.New(t, scripts, moduletest.Options{Runtime: func(c *runtime.Config) { c.Dev = true }})
+	s := moduletest.New(t, scripts, moduletest.Options{Runtime: func(c *runtime.Config) {
+		c.Dev = true
+		if users != "" {
+			file := filepath.Join(t.TempDir(), "users")
+			if err := os.WriteFile(file, []byte(users), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			a, err := auth.New(auth.Config{UsersFile: file, Root: c.Root, Logger: c.Logger})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Auth = a
+		}
+	}})
 	changed := false
 	for _, i := range steps {
 		for _, f := range edits[i] {

@@ -17,6 +17,7 @@ import (
 	"github.com/dirigo/dirigo/modules/http/session"
 	"github.com/dirigo/dirigo/modules/http/upload"
 	"github.com/dirigo/dirigo/modules/sdkhttp"
+	"github.com/dirigo/dirigo/modules/security"
 	"github.com/dirigo/dirigo/modules/utils"
 	"github.com/dirigo/dirigo/runtime"
 	"github.com/dirigo/dirigo/runtime/client"
@@ -89,6 +90,7 @@ func Builtin(cfg Config) []runtime.Module {
 		alias("http/v3/clientAsync", "http/client-async"),
 	)
 	mods = append(mods, dirigibleApps()...)
+	mods = append(mods, securityModules()...)
 	return mods
 }
 
@@ -158,4 +160,19 @@ func pageGlobal(name, target string) runtime.Module {
 // alias serves the module target under a second name (the same object).
 func alias(name, target string) runtime.Module {
 	return runtime.Module{Name: name, Load: func(vm *runtime.VM) (goja.Value, error) { return vm.Require(target) }}
+}
+
+// securityModules returns Dirigible's security user module under its
+// names: who the request is authenticated as (see runtime.Auth).
+func securityModules() []runtime.Module {
+	return []runtime.Module{
+		security.Module("security/user", dirigible.V4),
+		security.Module("security/v4/user", dirigible.V4),
+		security.Module("security/v3/user", dirigible.V4),
+		security.Module("net/http/user", dirigible.V2),
+		security.Module("sdk/security/user", dirigible.Current),
+		security.Index("sdk/security", "sdk/security/user"),
+		alias("@aerokit/sdk/security/user", "sdk/security/user"),
+		alias("@aerokit/sdk/security", "sdk/security"),
+	}
 }

@@ -3,10 +3,8 @@ package runtime
 import (
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
-	"strings"
 	"time"
 )
 
@@ -62,57 +60,11 @@ func (e *AccessEntry) UserAgent() string {
 // the rightmost address of X-Forwarded-For that is not one (the addresses
 // to its left were written by the client and prove nothing). An entry that
 // is not an IP address ends the walk at the last trusted hop.
-func (e *AccessEntry) Client() string {
-	host := e.Request.RemoteAddr
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if len(e.trusted) == 0 || !e.isTrusted(host) {
-		return host
-	}
-	xff := e.Request.Header["X-Forwarded-For"]
-	for i := len(xff) - 1; i >= 0; i-- {
-		list := xff[i]
-		for list != "" {
-			var part string
-			if j := strings.LastIndexByte(list, ','); j >= 0 {
-				list, part = list[:j], list[j+1:]
-			} else {
-				list, part = "", list
-			}
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			if !validAddr(part) {
-				return host
-			}
-			if !e.isTrusted(part) {
-				return part
-			}
-			host = part
-		}
-	}
-	return host
-}
+func (e *AccessEntry) Client() string { return clientAddr(e.Request, e.trusted) }
 
 func validAddr(s string) bool {
 	_, err := netip.ParseAddr(s)
 	return err == nil
-}
-
-func (e *AccessEntry) isTrusted(host string) bool {
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return false
-	}
-	a = a.Unmap()
-	for _, p := range e.trusted {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
 }
 
 // AppendAttrs appends the entry's attributes to dst, in the order the

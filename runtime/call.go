@@ -40,6 +40,11 @@ type Call struct {
 	logger *slog.Logger
 	scoped bool // logger has the script attribute
 
+	// auth is Config.Auth; user is the request's user once userKnown.
+	auth      Auth
+	user      *User
+	userKnown bool
+
 	maxBody  int64
 	form     url.Values
 	body     []byte

@@ -81,6 +81,10 @@ type Config struct {
 	// the server: a request from one of them has its client address taken
 	// from X-Forwarded-For (the access log's client).
 	TrustedProxies []netip.Prefix
+	// Auth authenticates requests and decides what they may reach (see
+	// Auth). Nil means none: every request is anonymous, getRemoteUser()
+	// is null and isUserInRole() false.
+	Auth Auth
 }
 
 func (c Config) withDefaults() Config {

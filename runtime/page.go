@@ -439,7 +439,7 @@ func (vm *VM) pageGlobals() (*goja.Object, error) {
 
 // servePage serves an HTML file: as a page when it has a server block,
 // else as a static file.
-func (s *Server) servePage(w http.ResponseWriter, r *http.Request, route Route, gen uint64) (int, int64, bool) {
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request, route Route, gen uint64, st *authState) (int, int64, bool) {
 	c, err := s.h.loader.program(route.File, gen)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -448,5 +448,5 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, route Route, 
 		status, n := s.serveStatic(w, r, route)
 		return status, n, false
 	}
-	return s.serveScript(w, r, route, gen)
+	return s.serveScript(w, r, route, gen, st)
 }

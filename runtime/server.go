@@ -135,6 +135,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() { s.served(x, r, route, start) }() // also when a handler aborts with a panic
 	gen := s.generation()
 	route, err := s.resolve(r.URL.Path, gen)
+	var st *authState
+	if s.cfg.Auth != nil {
+		// Admitted before Auth may load (and lock) the session, as a
+		// script's request is admitted before its script loads it: one
+		// order of the two, so requests of one session never wait on each
+		// other in a circle.
+		adm, aerr := s.cfg.Sessions.Admit(r, s.cfg.QueueTimeout)
+		if aerr != nil {
+			s.shed(x, r, CauseSession, "too many requests of one session", aerr)
+			return
+		}
+		defer adm.Release()
+		ar := route
+		if err != nil {
+			ar = Route{}
+		}
+		var done bool
+		st, done = s.authenticate(x, r, ar)
+		defer st.end(x)
+		if done {
+			route = Route{}
+			return
+		}
+	}
 	abort := false
 	switch {
 	case errors.Is(err, ErrBadPath):
@@ -156,9 +180,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case route.Kind == RouteStatic:
 		s.serveStatic(x, r, route)
 	case route.Kind == RoutePage:
-		_, _, abort = s.servePage(x, r, route, gen)
+		_, _, abort = s.servePage(x, r, route, gen, st)
 	default:
-		_, _, abort = s.serveScript(x, r, route, gen)
+		_, _, abort = s.serveScript(x, r, route, gen, st)
 	}
 	if abort {
 		// The script failed after part of its response went out: end the
@@ -201,7 +225,9 @@ func plainError(w http.ResponseWriter, status int) int64 {
 
 // serveScript runs the script of route and sends its response. abort
 // reports a failure after the response started: the caller must abort it.
-func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route, gen uint64) (status int, n int64, abort bool) {
+// st is the request's authentication (nil without Config.Auth), which also
+// admitted it.
+func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route, gen uint64, st *authState) (status int, n int64, abort bool) {
 	prog, err := s.h.loader.program(route.File, gen)
 	if errors.Is(err, fs.ErrNotExist) { // removed since it was resolved
 		return http.StatusNotFound, plainError(w, http.StatusNotFound), false
@@ -209,18 +235,24 @@ func (s *Server) serveScript(w http.ResponseWriter, r *http.Request, route Route
 	if err != nil {
 		return s.fail(w, r, nil, route.File, err)
 	}
-	// At most a few requests of one session hold VMs; the others wait here.
-	adm, err := s.cfg.Sessions.Admit(r, s.cfg.QueueTimeout)
-	if err != nil {
-		return s.shed(w, r, CauseSession, "too many requests of one session", err)
+	if st == nil {
+		// At most a few requests of one session hold VMs; the others wait here.
+		adm, err := s.cfg.Sessions.Admit(r, s.cfg.QueueTimeout)
+		if err != nil {
+			return s.shed(w, r, CauseSession, "too many requests of one session", err)
+		}
+		defer adm.Release()
 	}
-	defer adm.Release()
 	vm, err := s.pool.get(r.Context())
 	if err != nil {
 		return s.shed(w, r, 0, "no VM free", err) // the pool reports the cause (Observer.PoolWaited)
 	}
 	c := &vm.scratch
 	c.reset(r.Context(), gen, r, route, s.cfg.Sessions, s.log, s.cfg.MaxBodyBytes)
+	if st != nil {
+		c.auth, c.user, c.sess = s.cfg.Auth, st.user, st.takeSession()
+		c.userKnown = c.user != nil
+	}
 	c.resp.init(w, s.cfg.ResponseBuffer, c)
 	c.resp.maxOutput = s.cfg.MaxOutput
 	defer func() { // also when something below panics

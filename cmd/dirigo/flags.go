@@ -58,6 +58,7 @@ type flags struct {
 	clientDeny      string
 	clientAllow     string
 	clientMaxBody   byteSize
+	users           string
 }
 
 func newFlags(out io.Writer) *flags {
@@ -102,6 +103,7 @@ func newFlags(out io.Writer) *flags {
 	fs.StringVar(&f.clientAllow, "client-allow", "", "destinations reachable even when --client-deny covers them (CIDRs or addresses, comma-separated)")
 	f.clientMaxBody = byteSize{n: outbound.DefaultMaxBody}
 	fs.Var(&f.clientMaxBody, "client-max-body", "largest response body a script's outbound request may read (64MiB, bytes); larger is an error; 0 or off: no limit")
+	fs.StringVar(&f.users, "users", "", "users file (NAME:BCRYPT-HASH[:ROLES] lines and /PATH ROLES rules; outside --scripts): turns on HTTP Basic, the /login form and role rules; /services/ then needs a user. Read again when it changes")
 	return f
 }
 
@@ -217,7 +219,7 @@ Flags (each also read from the environment variable shown; the command line wins
 	fmt.Fprint(w, `
 Signals: SIGINT and SIGTERM drain the requests in flight, commit their sessions and stop
 (a second one stops waiting); SIGHUP reopens --log-file and --access-log-file and reloads
-the cookie keys from their file.
+the cookie keys from their file and the users file (--users).
 `)
 }
 

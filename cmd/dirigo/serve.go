@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dirigo/dirigo/internal/auth"
 	"github.com/dirigo/dirigo/internal/metrics"
 	"github.com/dirigo/dirigo/modules"
 	"github.com/dirigo/dirigo/runtime"
@@ -112,6 +113,15 @@ func serve(ctx context.Context, f *flags, sys system) error {
 	oc := outbound.New(ccfg)
 	defer stopClient(oc)
 
+	var users *auth.Auth
+	if f.users != "" {
+		users, err = auth.New(auth.Config{UsersFile: f.users, Root: root, Logger: logger})
+		if err != nil {
+			return fmt.Errorf("--users: %w", err)
+		}
+		logger.Info("users and roles", "users_file", f.users, "users", users.Users())
+	}
+
 	maxMemory := f.maxMemory.bytes()
 	setMemoryLimit(maxMemory, logger)
 	srv, err := runtime.NewServer(runtime.Config{
@@ -128,6 +138,7 @@ func serve(ctx context.Context, f *flags, sys system) error {
 		Observer:       m,
 		AccessLog:      lg.access,
 		TrustedProxies: trusted,
+		Auth:           authOf(users),
 	}, modules.Builtin(modules.Config{Client: oc})...)
 	if err != nil {
 		return err
@@ -175,6 +186,9 @@ func serve(ctx context.Context, f *flags, sys system) error {
 				logger.Info("SIGHUP: reopened the log files")
 			}
 			reloadKeys(f, keyFile, mgr, logger)
+			if users != nil {
+				users.Reload()
+			}
 		case <-ctx.Done():
 			running = false
 		}
@@ -456,4 +470,13 @@ func runFile(ctx context.Context, f *flags, file string, args []string, stdout, 
 		}
 	}
 	return code, err
+}
+
+// authOf is the runtime's Auth of the users file: nil (no authentication)
+// without --users, not a nil *auth.Auth in an interface.
+func authOf(a *auth.Auth) runtime.Auth {
+	if a == nil {
+		return nil
+	}
+	return a
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -213,19 +214,66 @@ func (s *Session) SetMaxInactive(d time.Duration) error {
 	return nil
 }
 
-// Get returns the JSON value of attribute name, and false when it is not set.
+// ReservedPrefix begins the names of the attributes the server keeps in a
+// session for itself (such as the user a login form authenticated). Get,
+// Set, Remove and Names treat them as none of the script's business: Get
+// and Names do not see them, Set and Remove fail with ErrReserved. So no
+// script can read, forge or drop them; the server reaches them with
+// Private, SetPrivate and RemovePrivate. Invalidate ends them with the rest
+// of the session, and ChangeID keeps them.
+const ReservedPrefix = "dirigo."
+
+// ErrReserved means a script named an attribute of the server (see
+// ReservedPrefix).
+var ErrReserved = errors.New("sessions: the attribute name is reserved for the server")
+
+// Reserved reports whether name is the name of a server attribute.
+func Reserved(name string) bool { return strings.HasPrefix(name, ReservedPrefix) }
+
+// Get returns the JSON value of attribute name, and false when it is not
+// set. A reserved name (ReservedPrefix) is never set, as far as Get tells.
 func (s *Session) Get(name string) ([]byte, bool, error) {
 	if err := s.load(); err != nil {
 		return nil, false, err
+	}
+	if Reserved(name) {
+		return nil, false, nil
 	}
 	a, ok := s.current(name)
 	return a.Value, ok, nil
 }
 
+// Private returns the JSON value of the server attribute name (stored under
+// ReservedPrefix + name), and false when it is not set.
+func (s *Session) Private(name string) ([]byte, bool, error) {
+	if err := s.load(); err != nil {
+		return nil, false, err
+	}
+	a, ok := s.current(ReservedPrefix + name)
+	return a.Value, ok, nil
+}
+
+// SetPrivate sets the server attribute name (ReservedPrefix + name), as Set
+// sets a script's.
+func (s *Session) SetPrivate(name string, value []byte) error {
+	return s.set(ReservedPrefix+name, value)
+}
+
+// RemovePrivate removes the server attribute name.
+func (s *Session) RemovePrivate(name string) error { return s.remove(ReservedPrefix + name) }
+
 // Set sets attribute name to the JSON text value, creating the session if
 // needed. It fails with ErrLimit when the value, the session or the number of
-// attributes would go over the configured limits.
+// attributes would go over the configured limits, and with ErrReserved for a
+// reserved name (ReservedPrefix).
 func (s *Session) Set(name string, value []byte) error {
+	if Reserved(name) {
+		return fmt.Errorf("%w: %s", ErrReserved, Quote(name))
+	}
+	return s.set(name, value)
+}
+
+func (s *Session) set(name string, value []byte) error {
 	if err := s.load(); err != nil {
 		return err
 	}
@@ -269,8 +317,16 @@ func (s *Session) put(name string, c change) {
 	s.changes[name] = c
 }
 
-// Remove removes attribute name. Removing a missing attribute does nothing.
+// Remove removes attribute name. Removing a missing attribute does nothing;
+// a reserved name (ReservedPrefix) fails with ErrReserved.
 func (s *Session) Remove(name string) error {
+	if Reserved(name) {
+		return fmt.Errorf("%w: %s", ErrReserved, Quote(name))
+	}
+	return s.remove(name)
+}
+
+func (s *Session) remove(name string) error {
 	if err := s.load(); err != nil {
 		return err
 	}
@@ -290,7 +346,8 @@ func (s *Session) Remove(name string) error {
 	return nil
 }
 
-// Names returns the attribute names in the order they were first set.
+// Names returns the attribute names in the order they were first set,
+// without the server's (ReservedPrefix).
 func (s *Session) Names() ([]string, error) {
 	if err := s.load(); err != nil {
 		return nil, err
@@ -301,12 +358,12 @@ func (s *Session) Names() ([]string, error) {
 	}
 	all := make([]named, 0, len(s.base)+len(s.changes))
 	for n, a := range s.base {
-		if _, changed := s.changes[n]; !changed {
+		if _, changed := s.changes[n]; !changed && !Reserved(n) {
 			all = append(all, named{n, a.Seq})
 		}
 	}
 	for n, c := range s.changes {
-		if !c.deleted {
+		if !c.deleted && !Reserved(n) {
 			all = append(all, named{n, c.attr.Seq})
 		}
 	}

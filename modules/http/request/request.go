@@ -75,9 +75,29 @@ func New(vm *runtime.VM, f dirigible.Flavor) *goja.Object {
 		return rt.ToValue(c != nil && c.Request() != nil)
 	})
 	set("getMethod", func(goja.FunctionCall) goja.Value { _, r := current(); return str(r.Method) })
-	set("getRemoteUser", func(goja.FunctionCall) goja.Value { current(); return goja.Null() })
-	set("isUserInRole", func(goja.FunctionCall) goja.Value { current(); return rt.ToValue(false) })
-	set("getAuthType", func(goja.FunctionCall) goja.Value { current(); return goja.Null() })
+	user := func() *runtime.User {
+		c, _ := current()
+		u, err := c.User()
+		if err != nil {
+			dirigible.Throw(vm, err)
+		}
+		return u
+	}
+	set("getRemoteUser", func(goja.FunctionCall) goja.Value {
+		if u := user(); u != nil {
+			return str(u.Name)
+		}
+		return goja.Null()
+	})
+	set("isUserInRole", func(call goja.FunctionCall) goja.Value {
+		return rt.ToValue(user().InRole(call.Argument(0).String()))
+	})
+	set("getAuthType", func(goja.FunctionCall) goja.Value {
+		if u := user(); u != nil {
+			return str(u.AuthType)
+		}
+		return goja.Null()
+	})
 	set("getPathInfo", func(goja.FunctionCall) goja.Value { _, r := current(); return str(r.URL.Path) })
 	set("getPathTranslated", func(goja.FunctionCall) goja.Value { c, _ := current(); return str(c.File()) })
 	set("getHeader", func(call goja.FunctionCall) goja.Value {
