@@ -148,13 +148,16 @@ func dirigibleApps() []runtime.Module {
 	return mods
 }
 
-// dirigibleESM serves sdk/http and its sub-paths also as @dirigible/http…,
-// the ES module names of Dirigible 9.x (the same objects).
+// dirigibleESM serves sdk/http, sdk/security, sdk/core and sdk/utils and
+// their sub-paths also as @dirigible/http…, @dirigible/security…, …, the
+// ES module names of Dirigible 9.x (the same objects).
 func dirigibleESM(mods []runtime.Module) []runtime.Module {
 	var out []runtime.Module
 	for _, m := range mods {
-		if rest, ok := strings.CutPrefix(m.Name, "sdk/http"); ok && (rest == "" || rest[0] == '/') {
-			out = append(out, alias("@dirigible/http"+rest, m.Name))
+		for _, family := range []string{"http", "security", "core", "utils"} {
+			if rest, ok := strings.CutPrefix(m.Name, "sdk/"+family); ok && (rest == "" || rest[0] == '/') {
+				out = append(out, alias("@dirigible/"+family+rest, m.Name))
+			}
 		}
 	}
 	return out
