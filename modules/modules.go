@@ -32,9 +32,19 @@ import (
 	"github.com/dirigo/dirigo/runtime"
 )
 
+// Options configure the built-in modules. The zero value is the default.
+type Options struct {
+	// Configurations backs core/configurations (a server's configuration
+	// file, see --config); nil: the environment and no file.
+	Configurations *core.Configurations
+}
+
 // Builtin returns every module scripts can require or import, under every
 // name Dirigible has given it, and the globals they add.
-func Builtin() []runtime.Module {
+func Builtin() []runtime.Module { return BuiltinWith(Options{}) }
+
+// BuiltinWith is Builtin configured by o.
+func BuiltinWith(o Options) []runtime.Module {
 	mods := []runtime.Module{
 		// Dirigible 10+ (ESM), also under the @aerokit/ scope of 12.44+.
 		sdkhttp.Module("sdk/http"),
@@ -71,7 +81,7 @@ func Builtin() []runtime.Module {
 		pageGlobal("response", "http/v4/response"),
 		pageGlobal("session", "http/v4/session"),
 	)
-	mods = append(mods, dirigibleApps()...)
+	mods = append(mods, dirigibleApps(o.Configurations)...)
 	mods = append(mods, securityModules()...)
 	// The Web platform and Node's core modules (each global is loaded on
 	// its first use), every Node name also under node:.
@@ -92,8 +102,8 @@ func Builtin() []runtime.Module {
 
 // dirigibleApps returns the rest of what real Dirigible applications use:
 // the REST framework (rs, rs-data, decorators), uploads, the utilities and
-// the configuration.
-func dirigibleApps() []runtime.Module {
+// the configuration (configs; nil: the environment only).
+func dirigibleApps(configs *core.Configurations) []runtime.Module {
 	shared := rs.NewShared()
 	mods := []runtime.Module{
 		shared.Module("sdk/http/rs", dirigible.Current),
@@ -127,9 +137,12 @@ func dirigibleApps() []runtime.Module {
 		alias("@aerokit/sdk/utils", "sdk/utils"),
 	)
 	// The configuration: core/configurations and core/env.
-	configs, err := core.NewConfigurations(core.Options{})
-	if err != nil { // only a configuration file can fail, and there is none
-		panic(err)
+	if configs == nil {
+		var err error
+		configs, err = core.NewConfigurations(core.Options{})
+		if err != nil { // only a configuration file can fail, and there is none
+			panic(err)
+		}
 	}
 	for _, prefix := range []string{"core/", "core/v4/", "core/v3/"} {
 		mods = append(mods,

@@ -55,6 +55,7 @@ type flags struct {
 	maxMemory       byteSize
 	maxOutput       byteSize
 	users           string
+	config          string
 }
 
 func newFlags(out io.Writer) *flags {
@@ -96,6 +97,7 @@ func newFlags(out io.Writer) *flags {
 	fs.StringVar(&f.redisPrefix, "redis-prefix", "dirigo:session:", "prefix of the Redis keys of sessions (timeouts and pool: URL parameters such as ?read_timeout=1s&pool_size=20&max_retries=2)")
 	fs.IntVar(&f.sessionParallel, "session-parallel", 2, "most requests of one session that run at once; the others wait for their turn without a VM (up to --queue-timeout, then 503)")
 	fs.StringVar(&f.users, "users", "", "users file (NAME:BCRYPT-HASH[:ROLES] lines and /PATH ROLES rules; outside --scripts): turns on HTTP Basic, the /login form and role rules; /services/ then needs a user. Read again when it changes")
+	fs.StringVar(&f.config, "config", "", "configuration file of the scripts (Java properties, as Dirigible's dirigible.properties; outside --scripts): values for core/configurations, after the environment; read again on SIGHUP")
 	return f
 }
 
@@ -189,7 +191,7 @@ Flags (each also read from the environment variable shown; the command line wins
 	fmt.Fprint(w, `
 Signals: SIGINT and SIGTERM drain the requests in flight, commit their sessions and stop
 (a second one stops waiting); SIGHUP reopens --log-file and --access-log-file and reloads
-the cookie keys from their file and the users file (--users).
+the cookie keys from their file, the users file (--users) and the configuration file (--config).
 `)
 }
 
