@@ -45,8 +45,10 @@ type jpEval struct {
 	preventEval bool
 	sandbox     *goja.Object
 	otherType   goja.Value
-	steps       int
+	steps       int // work done: trace steps, path elements copied
+	ticks       int // trace steps, for checking the watchdog
 	hasParent   bool
+	out         []jpResult // the results so far
 }
 
 var resultTypes = map[string]bool{"value": true, "path": true, "pointer": true, "parent": true, "parentProperty": true, "all": true}
@@ -250,7 +252,6 @@ func (j *jsonpath) evaluate(o jpOpts) goja.Value {
 		toks = toks[1:]
 	}
 	e := &jpEval{jsonpath: j, resultType: o.resultType, preventEval: o.preventEval, sandbox: o.sandbox, otherType: o.otherType}
-	var results []jpResult
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -261,8 +262,9 @@ func (j *jsonpath) evaluate(o jpOpts) goja.Value {
 				panic(r)
 			}
 		}()
-		results = e.trace(toks, o.json, []string{"$"}, o.parent, o.parentProp, 0)
+		e.trace(toks, o.json, []string{"$"}, o.parent, o.parentProp, 0)
 	}()
+	results := e.out
 	kept := results[:0]
 	for _, r := range results {
 		if !r.parentSel {
@@ -355,6 +357,10 @@ func (e *jpEval) own(v goja.Value, key string) (goja.Value, bool) {
 
 func (e *jpEval) step(depth int) {
 	e.steps++
+	e.ticks++
+	if e.ticks&0xfff == 0 {
+		e.vm.CheckStop() // the request's timeout, the memory guard
+	}
 	if e.steps > maxSteps {
 		panic(fmt.Errorf("%w (more than %d)", errBudget, maxSteps))
 	}
@@ -363,7 +369,10 @@ func (e *jpEval) step(depth int) {
 	}
 }
 
-func extend(path []string, elem string) []string {
+// extend returns path and elem, a new slice: its length counts against
+// the step budget, which so bounds the memory paths take too.
+func (e *jpEval) extend(path []string, elem string) []string {
+	e.steps += len(path)
 	out := make([]string, len(path), len(path)+1)
 	copy(out, path)
 	return append(out, elem)
@@ -371,16 +380,17 @@ func extend(path []string, elem string) []string {
 
 // trace follows toks from val, as Dirigible's _trace: it returns the
 // matches and, for ^, parent selections the caller finishes.
-func (e *jpEval) trace(toks []token, val goja.Value, path []string, parent, parentProp goja.Value, depth int) []jpResult {
+func (e *jpEval) trace(toks []token, val goja.Value, path []string, parent, parentProp goja.Value, depth int) {
 	e.step(depth)
 	if len(toks) == 0 {
-		return []jpResult{{path: path, value: val, parent: parent, parentProp: parentProp}}
+		e.add(jpResult{path: path, value: val, parent: parent, parentProp: parentProp})
+		return
 	}
 	loc, rest := toks[0], toks[1:]
-	var ret []jpResult
+	start := len(e.out)
 	follow := func(name string, key goja.Value) {
 		if v, ok := e.own(val, name); ok {
-			ret = append(ret, e.trace(rest, v, extend(path, name), val, key, depth+1)...)
+			e.trace(rest, v, e.extend(path, name), val, key, depth+1)
 		}
 	}
 	switch loc.kind {
@@ -389,38 +399,39 @@ func (e *jpEval) trace(toks []token, val goja.Value, path []string, parent, pare
 	case tokWild:
 		e.walk(val, func(name string, key goja.Value) {
 			if v, ok := e.own(val, name); ok {
-				ret = append(ret, e.trace(rest, v, extend(path, name), val, key, depth+1)...)
+				e.trace(rest, v, e.extend(path, name), val, key, depth+1)
 			}
 		})
 	case tokDescend:
-		ret = append(ret, e.trace(rest, val, path, parent, parentProp, depth+1)...)
+		e.trace(rest, val, path, parent, parentProp, depth+1)
 		e.walk(val, func(name string, key goja.Value) {
 			if v, ok := e.own(val, name); ok {
 				if _, isFn := goja.AssertFunction(v); !isFn && isObject(v) {
-					ret = append(ret, e.trace(toks, v, extend(path, name), val, key, depth+1)...)
+					e.trace(toks, v, e.extend(path, name), val, key, depth+1)
 				}
 			}
 		})
 	case tokParent:
 		e.hasParent = true
-		if len(path) == 0 {
-			return nil
+		if len(path) > 0 {
+			e.add(jpResult{path: path[:len(path)-1], parentSel: true, rest: rest})
 		}
-		return []jpResult{{path: path[:len(path)-1], parentSel: true, rest: rest}}
+		return
 	case tokProperty:
-		return []jpResult{{path: extend(path, "~"), value: parentProp, parent: parent, parentProp: goja.Null(), property: true}}
+		e.add(jpResult{path: e.extend(path, "~"), value: parentProp, parent: parent, parentProp: goja.Null(), property: true})
+		return
 	case tokRoot:
-		ret = append(ret, e.trace(rest, val, path, goja.Null(), goja.Null(), depth+1)...)
+		e.trace(rest, val, path, goja.Null(), goja.Null(), depth+1)
 	case tokSlice:
 		vo, ok := val.(*goja.Object)
 		if !ok || !isArray(vo) {
-			return nil
+			return
 		}
 		start, end, step := sliceBounds(loc.slice, int(vo.Get("length").ToInteger()))
 		for i := start; i < end; i += step {
 			name := strconv.Itoa(i)
 			if v, ok := e.own(val, name); ok {
-				ret = append(ret, e.trace(rest, v, extend(path, name), val, e.rt.ToValue(i), depth+1)...)
+				e.trace(rest, v, e.extend(path, name), val, e.rt.ToValue(i), depth+1)
 			}
 		}
 	case tokFilter:
@@ -436,9 +447,9 @@ func (e *jpEval) trace(toks []token, val goja.Value, path []string, parent, pare
 				return // Dirigible's _eval is false for a falsy value
 			}
 			ctx := exprCtx{cur: child, property: key, parent: parent, parentProp: parentProp,
-				path: func() string { return pathString(extend(path, name)) }}
+				path: func() string { return pathString(e.extend(path, name)) }}
 			if e.truthy(loc, ctx) {
-				ret = append(ret, e.trace(rest, child, extend(path, name), val, key, depth+1)...)
+				e.trace(rest, child, e.extend(path, name), val, key, depth+1)
 			}
 		})
 	case tokScript:
@@ -446,7 +457,7 @@ func (e *jpEval) trace(toks []token, val goja.Value, path []string, parent, pare
 			fail(e.vm, errors.New("Eval [(expr)] prevented in JSONPath expression."))
 		}
 		if !val.ToBoolean() {
-			return nil
+			return
 		}
 		var last goja.Value = goja.Undefined()
 		if len(path) > 0 {
@@ -456,32 +467,37 @@ func (e *jpEval) trace(toks []token, val goja.Value, path []string, parent, pare
 			path: func() string { return pathString(path) }}
 		v := e.eval(loc, ctx)
 		if goja.IsUndefined(v) || goja.IsNull(v) {
-			return nil
+			return
 		}
 		name := v.String()
 		follow(name, e.rt.ToValue(name))
 	case tokType:
 		if e.typeMatches(loc.name, val, path, parent, parentProp) {
-			return []jpResult{{path: path, value: val, parent: parent, parentProp: parentProp}}
+			e.add(jpResult{path: path, value: val, parent: parent, parentProp: parentProp})
 		}
+		return
 	case tokUnion:
 		for _, part := range loc.parts {
-			ret = append(ret, e.trace(append([]token{part}, rest...), val, path, parent, parentProp, depth+1)...)
+			e.trace(append([]token{part}, rest...), val, path, parent, parentProp, depth+1)
 		}
 	}
-	if e.hasParent {
-		out := ret[:0:0]
-		for _, r := range ret {
+	if e.hasParent && len(e.out) > start {
+		// Parent selections of this frame's matches continue from val.
+		frame := append([]jpResult(nil), e.out[start:]...)
+		e.steps += len(frame)
+		e.out = e.out[:start]
+		for _, r := range frame {
 			if !r.parentSel {
-				out = append(out, r)
+				e.out = append(e.out, r)
 				continue
 			}
-			out = append(out, e.trace(r.rest, val, r.path, parent, parentProp, depth+1)...)
+			e.trace(r.rest, val, r.path, parent, parentProp, depth+1)
 		}
-		ret = out
 	}
-	return ret
 }
+
+// add adds a result.
+func (e *jpEval) add(r jpResult) { e.out = append(e.out, r) }
 
 // walk calls f with each index of an array or own enumerable key of an
 // object (the key as Dirigible passes it on: a number for an index).

@@ -2,8 +2,11 @@ package utils_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/dirigo/dirigo/modules/moduletest"
 )
 
 // store is Goessner's example, the data of Dirigible's JSONPath docs.
@@ -110,4 +113,70 @@ func TestJSONPath(t *testing.T) {
 			t.Errorf("%s\n got %s\nwant %s", c.expr, lines[i], c.want)
 		}
 	}
+}
+
+// Every name of the module is the same function; the sdk/utils index has
+// it as jsonpath (Dirigible's namespace) and JSONPath (its docs' name);
+// ES modules import it by name and by default.
+func TestJSONPathNames(t *testing.T) {
+	s := moduletest.New(t, map[string]string{"t.mjs": `import { JSONPath } from "@aerokit/sdk/utils/jsonpath";
+import jp from "utils/jsonpath";
+import * as utils from "sdk/utils";
+import { JSONPath as old } from "@dirigible/utils/jsonpath";
+const names = ["utils/jsonpath", "utils/v4/jsonpath", "utils/v3/jsonpath", "sdk/utils/jsonpath", "@aerokit/sdk/utils/jsonpath"];
+const out = names.map((n) => typeof require(n) === "function" && require(n)("$.a", { a: 7 })[0] === 7);
+out.push(jp === require("utils/jsonpath"), utils.jsonpath === JSONPath, utils.JSONPath === JSONPath, old === JSONPath,
+	JSONPath({ path: "$.a", json: { a: 1 }, wrap: false }));
+require("http/response").print(JSON.stringify(out));`}, moduletest.Options{})
+	_, body := s.Get(t, "/t")
+	if want := `[true,true,true,true,true,true,true,true,true,1]`; body != want {
+		t.Errorf("got %s, want %s\n%s", body, want, s.Logs())
+	}
+}
+
+// A query whose work grows with the product of its segments (each .. and
+// * multiplies) stops at the step budget with an error, and a path from
+// the request never runs code.
+func TestJSONPathHostile(t *testing.T) {
+	got := run(t, `
+var JSONPath = require("utils/jsonpath");
+var wide = {}; for (var i = 0; i < 40; i++) { wide["k" + i] = {}; for (var j = 0; j < 40; j++) wide["k" + i]["j" + j] = {x: [1, 2, 3]}; }
+var deep = {}; for (var d = 0, o = deep; d < 100; d++) { o.a = {}; o.b = 1; o = o.a; }
+out(fails(function () { JSONPath({path: "$..*..*..*..*..*", json: deep}); }));
+out(JSONPath({path: "$..x[1]", json: wide}).length);
+globalThis.ran = false;
+out(fails(function () { JSONPath({path: "$[?(globalThis.ran = true)]", json: [1]}); }), globalThis.ran);
+out(fails(function () { JSONPath({path: "$[(this)]", json: [1]}); }));
+`)
+	want := strings.Join([]string{
+		`Error: jsonPath: the query takes too many steps (more than 2097152)`,
+		`1600`,
+		`Error: jsonPath: invalid expression: unexpected "=": globalThis.ran = true false`,
+		`Error: jsonPath: this is not defined: this`,
+	}, "\n")
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// FuzzJSONPathQuery runs hostile paths through a server's script: every
+// one answers (a result or a JavaScript error), never a failure of the
+// server.
+func FuzzJSONPathQuery(f *testing.F) {
+	for _, p := range []string{"$..book[?(@.price<10)].title", "$..*", "$.store.*~", "$..book[(@.length-1)]", "$..[?(@ && @.a)]^^",
+		"$['store']['book'][0,1,-1:]", "$..price@number()", "$[?(x(@))]", "$..book[?(@.title.toLowerCase().indexOf('m') === 0)]"} {
+		f.Add(p)
+	}
+	s := moduletest.New(f, map[string]string{"q.js": store + `
+var JSONPath = require("utils/jsonpath"), request = require("http/request"), response = require("http/response");
+var r;
+try { r = JSON.stringify(JSONPath({path: request.getParameter("p"), json: data, sandbox: {x: function (v) { return !!v; }}})); }
+catch (e) { r = "error " + (e instanceof Error); }
+response.print(String(r));`}, moduletest.Options{})
+	f.Fuzz(func(t *testing.T, path string) {
+		resp, body := s.Get(t, "/q?p="+url.QueryEscape(path))
+		if resp.StatusCode != 200 || body == "error false" {
+			t.Fatalf("%q: %d %s\n%s", path, resp.StatusCode, body, s.Logs())
+		}
+	})
 }
