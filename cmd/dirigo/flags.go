@@ -59,6 +59,7 @@ type flags struct {
 	clientAllow     string
 	clientMaxBody   byteSize
 	users           string
+	config          string
 }
 
 func newFlags(out io.Writer) *flags {
@@ -104,6 +105,7 @@ func newFlags(out io.Writer) *flags {
 	f.clientMaxBody = byteSize{n: outbound.DefaultMaxBody}
 	fs.Var(&f.clientMaxBody, "client-max-body", "largest response body a script's outbound request may read (64MiB, bytes); larger is an error; 0 or off: no limit")
 	fs.StringVar(&f.users, "users", "", "users file (NAME:BCRYPT-HASH[:ROLES] lines and /PATH ROLES rules; outside --scripts): turns on HTTP Basic, the /login form and role rules; /services/ then needs a user. Read again when it changes")
+	fs.StringVar(&f.config, "config", "", "configuration file of the scripts (Java properties, as Dirigible's dirigible.properties; outside --scripts): values for core/configurations, after the environment; read again on SIGHUP")
 	return f
 }
 
@@ -219,7 +221,7 @@ Flags (each also read from the environment variable shown; the command line wins
 	fmt.Fprint(w, `
 Signals: SIGINT and SIGTERM drain the requests in flight, commit their sessions and stop
 (a second one stops waiting); SIGHUP reopens --log-file and --access-log-file and reloads
-the cookie keys from their file and the users file (--users).
+the cookie keys from their file, the users file (--users) and the configuration file (--config).
 `)
 }
 

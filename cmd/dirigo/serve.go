@@ -19,6 +19,7 @@ import (
 	"github.com/dirigo/dirigo/internal/auth"
 	"github.com/dirigo/dirigo/internal/metrics"
 	"github.com/dirigo/dirigo/modules"
+	"github.com/dirigo/dirigo/modules/core"
 	"github.com/dirigo/dirigo/runtime"
 	outbound "github.com/dirigo/dirigo/runtime/client"
 	"github.com/dirigo/dirigo/runtime/sessions"
@@ -121,6 +122,10 @@ func serve(ctx context.Context, f *flags, sys system) error {
 		}
 		logger.Info("users and roles", "users_file", f.users, "users", users.Users())
 	}
+	configs, err := configurations(f, root)
+	if err != nil {
+		return err
+	}
 
 	maxMemory := f.maxMemory.bytes()
 	setMemoryLimit(maxMemory, logger)
@@ -139,7 +144,7 @@ func serve(ctx context.Context, f *flags, sys system) error {
 		AccessLog:      lg.access,
 		TrustedProxies: trusted,
 		Auth:           authOf(users),
-	}, modules.Builtin(modules.Config{Client: oc})...)
+	}, modules.Builtin(modules.Config{Client: oc, Configurations: configs})...)
 	if err != nil {
 		return err
 	}
@@ -189,6 +194,7 @@ func serve(ctx context.Context, f *flags, sys system) error {
 			if users != nil {
 				users.Reload()
 			}
+			reloadConfig(f, configs, logger)
 		case <-ctx.Done():
 			running = false
 		}
@@ -443,6 +449,10 @@ func runFile(ctx context.Context, f *flags, file string, args []string, stdout, 
 		}
 	}
 	rel, _ := filepath.Rel(root, abs)
+	configs, err := configurations(f, root)
+	if err != nil {
+		return 2, err
+	}
 	ccfg, err := f.clientConfig(readBuild().Version, logger)
 	if err != nil {
 		return 2, err
@@ -457,7 +467,7 @@ func runFile(ctx context.Context, f *flags, file string, args []string, stdout, 
 		Logger:    logger,
 		Stdout:    stdout,
 		Stderr:    stderr,
-	}, modules.Builtin(modules.Config{Client: oc})...)
+	}, modules.Builtin(modules.Config{Client: oc, Configurations: configs})...)
 	if err != nil {
 		return 2, err
 	}
@@ -479,4 +489,53 @@ func authOf(a *auth.Auth) runtime.Auth {
 		return nil
 	}
 	return a
+}
+
+// configurations returns the scripts' configuration (core/configurations):
+// the environment and the --config file, which must be outside the script
+// root (it could be served).
+func configurations(f *flags, root string) (*core.Configurations, error) {
+	if f.config != "" {
+		if err := outside(f.config, root); err != nil {
+			return nil, fmt.Errorf("--config: %w", err)
+		}
+	}
+	c, err := core.NewConfigurations(core.Options{File: f.config})
+	if err != nil {
+		return nil, fmt.Errorf("--config: %w", err)
+	}
+	return c, nil
+}
+
+// reloadConfig reads the --config file again (SIGHUP); a file that cannot
+// be read keeps the values in use.
+func reloadConfig(f *flags, c *core.Configurations, logger *slog.Logger) {
+	if f.config == "" {
+		return
+	}
+	if err := c.Update(); err != nil {
+		logger.Error("SIGHUP: reading the configuration file; keeping the values in use", "file", f.config, "error", err)
+		return
+	}
+	logger.Info("SIGHUP: read the configuration file", "file", f.config)
+}
+
+// outside returns an error when file is under the folder root (symlinks
+// resolved).
+func outside(file, root string) error {
+	real := func(p string) string {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return p
+		}
+		if r, err := filepath.EvalSymlinks(abs); err == nil {
+			return r
+		}
+		return abs
+	}
+	rel, err := filepath.Rel(real(root), real(file))
+	if err == nil && filepath.IsLocal(rel) {
+		return fmt.Errorf("%s is under the script root %s: move it out (it could be served)", file, root)
+	}
+	return nil
 }
