@@ -28,6 +28,7 @@ type Client struct {
 	workers   workerPool
 	spooled   atomic.Int64
 	bufs      sync.Pool
+	delivery  *delivery
 
 	mu     sync.Mutex
 	named  map[string]*Session   // default and background sessions
@@ -52,6 +53,7 @@ func New(cfg Config) *Client {
 	c.workers = workerPool{max: cfg.MaxTasks, maxQueued: cfg.MaxQueued}
 	c.transport = c.newTransport(0)
 	c.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
+	c.delivery = newDelivery(c)
 	return c
 }
 
@@ -129,6 +131,7 @@ func (c *Client) Shutdown(ctx context.Context) error {
 		s.transport.CloseIdleConnections()
 	}
 	c.workers.wait()
+	c.delivery.wait()
 	c.transport.CloseIdleConnections()
 	return ctx.Err()
 }

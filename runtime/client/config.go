@@ -29,6 +29,9 @@ const (
 	DefaultResourceTimeout  = 7 * 24 * time.Hour
 	DefaultMaxConnsPerHost  = 6
 	DefaultMaxRedirects     = 20
+	DefaultDeliverBackoff   = time.Second
+	DefaultDeliverMaxWait   = time.Minute
+	DefaultDeliverWorkers   = 4
 )
 
 // DefaultDeny returns the destinations denied when [Config.Deny] is nil:
@@ -113,6 +116,15 @@ type Config struct {
 	// task's and the session's handlers (see [Handler]). The background
 	// listener machinery subscribes here.
 	OnEvent Handler
+	// DeliverBackoff is the wait before the first retry of a listener
+	// delivery that failed; it doubles on each failure up to
+	// DeliverMaxBackoff (see [DeliverFunc]). 0 means the defaults (1 s,
+	// 1 min).
+	DeliverBackoff    time.Duration
+	DeliverMaxBackoff time.Duration
+	// DeliverWorkers caps the sessions whose listener events are delivered
+	// at once. 0 means DefaultDeliverWorkers.
+	DeliverWorkers int
 	// Resolver resolves host names. Nil means net.DefaultResolver.
 	Resolver Resolver
 	// TLSConfig is cloned for every connection pool; nil means the system
@@ -169,6 +181,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.StoreTimeout <= 0 {
 		c.StoreTimeout = DefaultStoreTimeout
+	}
+	if c.DeliverBackoff <= 0 {
+		c.DeliverBackoff = DefaultDeliverBackoff
+	}
+	if c.DeliverMaxBackoff <= 0 {
+		c.DeliverMaxBackoff = DefaultDeliverMaxWait
+	}
+	if c.DeliverMaxBackoff < c.DeliverBackoff {
+		c.DeliverMaxBackoff = c.DeliverBackoff
+	}
+	if c.DeliverWorkers <= 0 {
+		c.DeliverWorkers = DefaultDeliverWorkers
 	}
 	if c.Store == nil {
 		c.Store = NewMemStore()
