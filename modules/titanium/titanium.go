@@ -53,13 +53,21 @@ const Name = "com.appcelerator.urlSession"
 func Modules(c *client.Client) []runtime.Module {
 	return []runtime.Module{
 		{Name: Name, Load: func(vm *runtime.VM) (goja.Value, error) { return load(vm, c), nil }},
-		{Globals: []string{"Ti", "Titanium"}, Load: loadTi},
+		{Global: "Ti", Load: loadTi},
+		{Global: "Titanium", Load: loadTi},
 	}
 }
 
-// loadTi builds {Ti, Titanium}: one object whose App.iOS has the module's
-// addEventListener and removeEventListener.
+// tiKey is the key of a VM's Ti object (VM.Shared).
+type tiKey struct{}
+
+// loadTi returns Ti (also Titanium): an object whose App.iOS has the
+// module's addEventListener and removeEventListener.
 func loadTi(vm *runtime.VM) (goja.Value, error) {
+	return vm.Shared(tiKey{}, func() (goja.Value, error) { return makeTi(vm) })
+}
+
+func makeTi(vm *runtime.VM) (goja.Value, error) {
 	mod, err := vm.Require(Name)
 	if err != nil {
 		return nil, err
@@ -73,10 +81,7 @@ func loadTi(vm *runtime.VM) (goja.Value, error) {
 	_ = app.Set("iOS", ios)
 	ti := rt.NewObject()
 	_ = ti.Set("App", app)
-	out := rt.NewObject()
-	_ = out.Set("Ti", ti)
-	_ = out.Set("Titanium", ti)
-	return out, nil
+	return ti, nil
 }
 
 // module is the Go side of the module on one VM.
@@ -643,13 +648,17 @@ func (m *module) readFile(call goja.FunctionCall) goja.Value {
 }
 
 // EventName returns the Titanium event name of ev, or "" when Titanium has
-// none for it.
+// none for it. A progress event that only repeats the totals of the
+// previous one (the core's final event after a throttled one) has none.
 func EventName(ev client.Event) string {
 	switch ev.Type {
 	case client.EventSendProgress:
+		if ev.BytesSent == 0 && ev.TotalBytesSent > 0 {
+			return ""
+		}
 		return "uploadprogress"
 	case client.EventReceiveProgress:
-		if ev.TaskKind == client.DownloadTask {
+		if ev.TaskKind == client.DownloadTask && (ev.BytesWritten > 0 || ev.TotalBytesWritten == 0) {
 			return "downloadprogress"
 		}
 	case client.EventDownloadFinished:

@@ -114,26 +114,27 @@ for (const name of ["uploadprogress", "downloadprogress", "downloadcompleted", "
     if (c.data) c.data = { length: c.data.length, text: c.data.text };
     if (c.file) c.file = "FILE";
     log.push(c);
+    if (name === "sessioncompleted" && ++completed === expected) response.print(JSON.stringify(log));
   });
 }
-setTimeout(() => response.print(JSON.stringify(log)), 0); // printed after the tasks: the request waits for them
+let completed = 0;
 `
 
 func TestEventOrderAndPayloads(t *testing.T) {
 	up, _ := upstream(t)
 	s, _ := server(t, up.URL, map[string]string{
-		"data.js": logEvents + `
+		"data.js": "const expected = 2;\n" + logEvents + `
 const cfg = urlSession.createSessionConfiguration({ identifier: "d", type: "default", HTTPHeaderFields: { "X-H": "session" } });
 const session = urlSession.createSession({ configuration: cfg });
 const id = session.dataTask({ url: "UPSTREAM/echo", data: { a: 1 } });
 const id2 = session.dataTask({ url: "UPSTREAM/status/404", method: "GET" });
 log.push({ ids: [id, id2], cfg: session.configuration });
 `,
-		"download.js": logEvents + `
+		"download.js": "const expected = 1;\n" + logEvents + `
 const session = urlSession.createSession({ configuration: urlSession.createSessionConfiguration({ identifier: "dl", type: "ephemeral" }) });
 session.downloadTask({ url: "UPSTREAM/big" });
 `,
-		"upload.js": logEvents + `
+		"upload.js": "const expected = 1;\n" + logEvents + `
 const session = urlSession.createSession({ configuration: urlSession.createSessionConfiguration({ identifier: "up", type: "default" }) });
 session.uploadTask({ url: "UPSTREAM/up", method: "PUT", data: "hello", requestHeaders: { "X-H": "mine" } });
 `,

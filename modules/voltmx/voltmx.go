@@ -49,11 +49,27 @@ import (
 //go:embed voltmx.js
 var source string
 
-// Modules returns the module that binds the globals voltmx and constants
-// (loaded on the first use of either); its requests go through c.
+// Modules returns the globals voltmx and constants (one evaluation of
+// voltmx.js per VM, on the first use of either); requests go through c.
 func Modules(c *client.Client) []runtime.Module {
 	prog := goja.MustCompile("dirigo:voltmx", source, true)
-	return []runtime.Module{{Globals: []string{"voltmx", "constants"}, Load: func(vm *runtime.VM) (goja.Value, error) {
+	global := func(name string) runtime.Module {
+		return runtime.Module{Global: name, Load: func(vm *runtime.VM) (goja.Value, error) {
+			api, err := vm.Shared(apiKey{}, func() (goja.Value, error) { return load(vm, prog, c) })
+			if err != nil {
+				return nil, err
+			}
+			return api.(*goja.Object).Get(name), nil
+		}}
+	}
+	return []runtime.Module{global("voltmx"), global("constants")}
+}
+
+// apiKey is the key of a VM's evaluation of voltmx.js (VM.Shared).
+type apiKey struct{}
+
+func load(vm *runtime.VM, prog *goja.Program, c *client.Client) (goja.Value, error) {
+	{
 		rt := vm.Runtime()
 		fv, err := rt.RunProgram(prog)
 		if err != nil {
@@ -65,7 +81,7 @@ func Modules(c *client.Client) []runtime.Module {
 		}
 		n := &natives{b: transfer.New(vm, c), vm: vm, rt: rt}
 		return factory(goja.Undefined(), n.object(), rt.GlobalObject())
-	}}}
+	}
 }
 
 // natives is the Go side of voltmx.js on one VM.

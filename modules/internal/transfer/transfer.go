@@ -254,11 +254,15 @@ func ExportBytes(v goja.Value) ([]byte, bool) {
 		return nil, false
 	}
 	// Other typed arrays and DataView: their buffer, offset and length.
-	buf, _ := o.Get("buffer").Export().(goja.ArrayBuffer)
-	if buf.Bytes() == nil || o.Get("byteLength") == nil {
+	bv, lv, ov := o.Get("buffer"), o.Get("byteLength"), o.Get("byteOffset")
+	if bv == nil || lv == nil || ov == nil {
 		return nil, false
 	}
-	off, n := o.Get("byteOffset").ToInteger(), o.Get("byteLength").ToInteger()
+	buf, ok := bv.Export().(goja.ArrayBuffer)
+	if !ok {
+		return nil, false
+	}
+	off, n := ov.ToInteger(), lv.ToInteger()
 	all := buf.Bytes()
 	if off < 0 || n < 0 || off+n > int64(len(all)) {
 		return nil, false
