@@ -14,6 +14,7 @@ import (
 
 	"github.com/dirigo/dirigo/modules"
 	"github.com/dirigo/dirigo/modules/moduletest"
+	"github.com/dirigo/dirigo/modules/titanium"
 	"github.com/dirigo/dirigo/runtime/client"
 )
 
@@ -219,4 +220,173 @@ func perTask(t *testing.T, body string) string {
 		out = append(out, k+": "+strings.Join(groups[k], " "))
 	}
 	return strings.Join(out, "\n")
+}
+
+// A script that runs tasks one after the other and prints their
+// sessioncompleted responseText (or errorCode), in order.
+const chain = `const urlSession = require("com.appcelerator.urlSession");
+const response = require("http/response");
+const out = [];
+function run(session, steps) {
+  if (steps.length === 0) { response.print(out.join(",")); return; }
+  const [kind, args] = steps[0];
+  let id;
+  const done = (e) => {
+    if (e.taskIdentifier !== id || e.sessionIdentifier !== session.identifier) return;
+    Ti.App.iOS.removeEventListener("sessioncompleted", done);
+    out.push(e.success ? e.responseText : "error " + e.errorCode);
+    run(session, steps.slice(1));
+  };
+  Ti.App.iOS.addEventListener("sessioncompleted", done); // before the task: a background one is then awaited
+  id = session[kind](args);
+}
+function open(id, type) {
+  return urlSession.createSession({ configuration: urlSession.createSessionConfiguration({ identifier: id, type }) });
+}
+`
+
+// Cookies persist within a session, across requests for a default one,
+// and never cross sessions or kinds.
+func TestCookies(t *testing.T) {
+	up, _ := upstream(t)
+	s, _ := server(t, up.URL, map[string]string{
+		"set.js": chain + `
+const q = require("http/request").getParameter("s");
+run(open(q, require("http/request").getParameter("type")), [["dataTask", { url: "UPSTREAM/cookie/set?v=" + q, method: "GET" }], ["dataTask", { url: "UPSTREAM/cookie", method: "GET" }]]);`,
+		"read.js": chain + `
+run(open(require("http/request").getParameter("s"), require("http/request").getParameter("type")), [["dataTask", { url: "UPSTREAM/cookie", method: "GET" }]]);`,
+	}, client.Config{})
+	for _, c := range []struct{ path, want string }{
+		{"/set?s=a&type=default", "set,a"},
+		{"/set?s=b&type=default", "set,b"},
+		{"/read?s=a&type=default", "a"}, // kept by the default session a
+		{"/read?s=b&type=default", "b"},
+		{"/read?s=c&type=default", "none"},   // another session
+		{"/set?s=e&type=ephemeral", "set,e"}, // within the request
+		{"/read?s=e&type=ephemeral", "none"}, // gone with it
+		{"/set?s=g&type=background", "set,g"},
+		{"/read?s=g&type=background", "g"},
+		{"/read?s=a&type=ephemeral", "none"}, // an ephemeral session never joins a default one
+	} {
+		if got := get(t, s, c.path); got != c.want {
+			t.Errorf("GET %s = %q, want %q", c.path, got, c.want)
+		}
+	}
+}
+
+// Cancel, finishTasksAndInvalidate and invalidateAndCancel; new tasks are
+// refused once a session is invalidated.
+func TestCancelAndInvalidate(t *testing.T) {
+	up, release := upstream(t)
+	s, _ := server(t, up.URL, map[string]string{
+		"cancel.js": chain + `
+const session = open("x", "default");
+const out2 = [];
+Ti.App.iOS.addEventListener("sessioncompleted", (e) => {
+  out2.push(e.taskIdentifier + ":" + (e.success ? e.statusCode + " " + e.responseText : e.errorCode + " " + e.message));
+  if (out2.length === 2) {
+    let refused;
+    try { session.dataTask({ url: "UPSTREAM/x" }); } catch (err) { refused = err.message; }
+    response.print(out2.sort().join("|") + "|" + refused);
+  }
+});
+session.dataTask({ url: "UPSTREAM/slow", method: "GET" });
+session.dataTask({ url: "UPSTREAM/slow", method: "GET" });
+setTimeout(() => session.invalidateAndCancel(), 50);`,
+		"finish.js": chain + `
+const session = open("f", "default");
+const got = [];
+Ti.App.iOS.addEventListener("sessioncompleted", (e) => {
+  got.push(e.taskIdentifier + ":" + e.responseText);
+  response.print(got.join("|") + "|" + refused);
+});
+session.dataTask({ url: "UPSTREAM/slow", method: "GET" });
+session.finishTasksAndInvalidate();
+let refused;
+try { session.downloadTask({ url: "UPSTREAM/x" }); } catch (err) { refused = err.message; }
+`,
+		"again.js": chain + `response.print(String(open("f", "default").identifier));`,
+	}, client.Config{})
+	if got, want := get(t, s, "/cancel"), "1:-999 cancelled|2:-999 cancelled|session invalidated"; got != want {
+		t.Errorf("cancel: %q, want %q", got, want)
+	}
+	done := make(chan string)
+	go func() {
+		resp, body := s.Get(t, "/finish")
+		done <- fmt.Sprint(resp.StatusCode, " ", body)
+	}()
+	time.Sleep(100 * time.Millisecond) // not an assertion: lets the task reach the upstream first
+	close(release)
+	if got, want := <-done, "200 1:late|session invalidated"; got != want {
+		t.Errorf("finish: %q, want %q", got, want)
+	}
+	// Once invalid, the identifier is free again: a new session.
+	if got := get(t, s, "/again"); got != "f" {
+		t.Errorf("again: %q", got)
+	}
+}
+
+// A background download started by one request finishes after its
+// response; a later request reads its snapshot and its file, and the
+// session's listener script gets every event in order, in a fresh VM.
+func TestBackgroundDownloadAndListener(t *testing.T) {
+	release := make(chan struct{})
+	events := make(chan string, 16)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/file":
+			<-release
+			io.WriteString(w, "the file")
+		case "/record":
+			b, _ := io.ReadAll(r.Body)
+			events <- string(b)
+		}
+	}))
+	defer up.Close()
+	s, c := server(t, up.URL, map[string]string{
+		"start.js": `const urlSession = require("com.appcelerator.urlSession");
+const session = urlSession.createSession({ configuration: urlSession.createSessionConfiguration({ identifier: "bg", listener: "listeners/log.js" }) });
+require("http/response").print(session.downloadTask({ url: "UPSTREAM/file" }));`,
+		"poll.js": `const urlSession = require("com.appcelerator.urlSession");
+const session = urlSession.createSession({ configuration: urlSession.createSessionConfiguration({ identifier: "bg" }) });
+const t = session.getTask(Number(require("http/request").getParameter("id")));
+const text = t.file ? new TextDecoder().decode(urlSession.readFile(t.file)) : null;
+require("http/response").print(JSON.stringify([t.taskIdentifier, t.state, t.success, t.statusCode, t.totalBytesWritten, text, session.getTask(99)]));`,
+		"listeners/log.js": `module.exports = async function (e) {
+  const c = Object.assign({}, e);
+  if (c.data) c.data = c.data.text;
+  if (c.file) c.file = "FILE";
+  await fetch("UPSTREAM/record", { method: "POST", body: JSON.stringify(c) });
+};`,
+	}, client.Config{})
+	if err := c.StartDelivery(context.Background(), titanium.Deliver(s.Runtime, c)); err != nil {
+		t.Fatal(err)
+	}
+	id := get(t, s, "/start")
+	if id != "1" {
+		t.Fatalf("start: %q", id)
+	}
+	if got := get(t, s, "/poll?id=1"); got != `[1,0,false,0,0,null,null]` {
+		t.Errorf("poll while running: %s", got)
+	}
+	close(release)
+	want := []string{
+		`{"type":"downloadprogress","taskIdentifier":1,"bytesWritten":8,"totalBytesWritten":8,"totalBytesExpectedToWrite":8,"sessionIdentifier":"bg"}`,
+		`{"type":"downloadcompleted","taskIdentifier":1,"data":"the file","file":"FILE","sessionIdentifier":"bg"}`,
+		`{"type":"sessioncompleted","taskIdentifier":1,"success":true,"errorCode":0,"statusCode":200,"sessionIdentifier":"bg"}`,
+		`{"type":"sessioneventscompleted","sessionIdentifier":"bg"}`,
+	}
+	for i, w := range want {
+		select {
+		case got := <-events:
+			if got != w {
+				t.Errorf("listener event %d:\n%s\nwant\n%s", i, got, w)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("listener event %d never came\n%s", i, s.Logs())
+		}
+	}
+	if got := get(t, s, "/poll?id=1"); got != `[1,3,true,200,8,"the file",null]` {
+		t.Errorf("poll after: %s", got)
+	}
 }
