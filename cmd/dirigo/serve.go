@@ -19,6 +19,7 @@ import (
 	"github.com/dirigo/dirigo/internal/auth"
 	"github.com/dirigo/dirigo/internal/metrics"
 	"github.com/dirigo/dirigo/modules"
+	"github.com/dirigo/dirigo/modules/titanium"
 	"github.com/dirigo/dirigo/runtime"
 	outbound "github.com/dirigo/dirigo/runtime/client"
 	"github.com/dirigo/dirigo/runtime/sessions"
@@ -145,6 +146,10 @@ func serve(ctx context.Context, f *flags, sys system) error {
 	}
 	defer srv.Close()
 	m.WatchPool(srv.PoolStats)
+	// The listener scripts of background client sessions run in the pool.
+	if err := oc.StartDelivery(ctx, titanium.Deliver(srv, oc)); err != nil {
+		logger.Warn("client sessions: reading the listener queues", "error", err)
+	}
 
 	door := frontDoor{app: srv}
 	if adminLn == nil {
