@@ -86,9 +86,11 @@ func makeTi(vm *runtime.VM) (goja.Value, error) {
 
 // module is the Go side of the module on one VM.
 type module struct {
-	b  *transfer.Bridge
-	vm *runtime.VM
-	rt *goja.Runtime
+	b      *transfer.Bridge
+	vm     *runtime.VM
+	rt     *goja.Runtime
+	proto  *goja.Object  // of session objects
+	freeze goja.Callable // Object.freeze
 }
 
 // reqState is what the module keeps for the request in progress.
@@ -100,6 +102,8 @@ type reqState struct {
 	attached map[*client.Session]bool
 	// awaited are the background tasks the request waits for.
 	awaited map[taskKey]bool
+	// objects are the request's session objects.
+	objects map[*goja.Object]*session
 }
 
 type taskKey struct {
@@ -117,7 +121,11 @@ type stateKey struct{}
 
 func load(vm *runtime.VM, c *client.Client) goja.Value {
 	m := &module{b: transfer.New(vm, c), vm: vm, rt: vm.Runtime()}
+	freeze, _ := goja.AssertFunction(vm.Intrinsic("Object").ToObject(m.rt).Get("freeze"))
+	m.freeze = freeze
+	m.proto = m.sessionProto()
 	o := m.rt.NewObject()
+	_ = o.Set("Session", m.proto) // frozen with the exports
 	set := func(name string, fn func(goja.FunctionCall) goja.Value) { dirigible.Set(o, name, fn) }
 	set("createSessionConfiguration", func(call goja.FunctionCall) goja.Value {
 		return m.createConfiguration(call.Argument(0))
@@ -282,7 +290,10 @@ func (m *module) createConfiguration(arg goja.Value) goja.Value {
 			_ = cfg.Set(name, v.ToFloat())
 		}
 	}
-	if err := m.vm.Harden(cfg); err != nil {
+	if _, err := m.freeze(goja.Undefined(), headers); err != nil {
+		panic(err)
+	}
+	if _, err := m.freeze(goja.Undefined(), cfg); err != nil {
 		panic(err)
 	}
 	return cfg
@@ -383,33 +394,60 @@ func (m *module) createSession(arg goja.Value) goja.Value {
 	return m.sessionObject(so)
 }
 
-// sessionObject returns the JS object of a session.
+// sessionObject returns the JS object of a session: an object of the
+// request whose prototype (one per VM, frozen with the module) holds the
+// methods; they find the session by the object in the request's state.
 func (m *module) sessionObject(so *session) *goja.Object {
-	rt := m.rt
-	o := rt.NewObject()
+	st := m.state()
+	o := m.rt.NewObject()
+	_ = o.SetPrototype(m.proto)
+	_ = o.Set("configuration", so.conf)
+	_ = o.Set("identifier", so.s.Identifier())
+	if st.objects == nil {
+		st.objects = make(map[*goja.Object]*session)
+	}
+	st.objects[o] = so
+	return o
+}
+
+// self returns the session a method was called on.
+func (m *module) self(call goja.FunctionCall) *session {
+	if o, ok := call.This.(*goja.Object); ok {
+		if so := m.state().objects[o]; so != nil {
+			return so
+		}
+	}
+	panic(m.rt.NewTypeError("not a session of this request"))
+}
+
+// sessionProto returns the prototype of session objects.
+func (m *module) sessionProto() *goja.Object {
+	o := m.rt.NewObject()
 	set := func(name string, fn func(goja.FunctionCall) goja.Value) { dirigible.Set(o, name, fn) }
-	set("dataTask", func(call goja.FunctionCall) goja.Value { return m.newTask(so, client.DataTask, call.Argument(0)) })
-	set("downloadTask", func(call goja.FunctionCall) goja.Value {
-		return m.newTask(so, client.DownloadTask, call.Argument(0))
-	})
-	set("uploadTask", func(call goja.FunctionCall) goja.Value { return m.newTask(so, client.UploadTask, call.Argument(0)) })
-	set("finishTasksAndInvalidate", func(goja.FunctionCall) goja.Value {
-		so.s.FinishTasksAndInvalidate()
+	task := func(kind client.TaskKind) func(goja.FunctionCall) goja.Value {
+		return func(call goja.FunctionCall) goja.Value { return m.newTask(m.self(call), kind, call.Argument(0)) }
+	}
+	set("dataTask", task(client.DataTask))
+	set("downloadTask", task(client.DownloadTask))
+	set("uploadTask", task(client.UploadTask))
+	set("finishTasksAndInvalidate", func(call goja.FunctionCall) goja.Value {
+		m.self(call).s.FinishTasksAndInvalidate()
 		return goja.Undefined()
 	})
-	set("invalidateAndCancel", func(goja.FunctionCall) goja.Value {
-		so.s.InvalidateAndCancel()
+	set("invalidateAndCancel", func(call goja.FunctionCall) goja.Value {
+		m.self(call).s.InvalidateAndCancel()
 		return goja.Undefined()
 	})
 	set("flush", func(call goja.FunctionCall) goja.Value {
-		m.completed(call.Argument(0), so.s.Flush)
+		m.completed(call.Argument(0), m.self(call).s.Flush)
 		return goja.Undefined()
 	})
 	set("reset", func(call goja.FunctionCall) goja.Value {
-		m.completed(call.Argument(0), so.s.Reset)
+		m.completed(call.Argument(0), m.self(call).s.Reset)
 		return goja.Undefined()
 	})
 	set("getTask", func(call goja.FunctionCall) goja.Value {
+		so := m.self(call)
 		id := call.Argument(0).ToInteger()
 		snap, err := so.s.Snapshot(m.b.Request().Call().Context(), id)
 		if errors.Is(err, client.ErrNotFound) {
@@ -420,8 +458,6 @@ func (m *module) sessionObject(so *session) *goja.Object {
 		}
 		return m.b.Snapshot(&snap)
 	})
-	_ = o.Set("configuration", so.conf)
-	_ = o.Set("identifier", so.s.Identifier())
 	return o
 }
 
