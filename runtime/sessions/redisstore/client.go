@@ -66,13 +66,15 @@ func clientErr(doing string, err error) error {
 	return fmt.Errorf("redisstore: client %s: %w", doing, err)
 }
 
-func (c *ClientStore) sessionKey(id string) string       { return c.p + "s:" + id }
-func (c *ClientStore) taskKey(s string, id int64) string { return c.p + "t:" + s + ":" + strconv.FormatInt(id, 10) }
-func (c *ClientStore) taskIndex(s string) string         { return c.p + "ti:" + s }
-func (c *ClientStore) counter(s string) string           { return c.p + "tc:" + s }
-func (c *ClientStore) owner(o string) string             { return strconv.Itoa(len(o)) + ":" + o }
-func (c *ClientStore) queue(o, s string) string          { return c.p + "q:" + c.owner(o) + ":" + s }
-func (c *ClientStore) queues(o string) string            { return c.p + "qs:" + c.owner(o) }
+func (c *ClientStore) sessionKey(id string) string { return c.p + "s:" + id }
+func (c *ClientStore) taskKey(s string, id int64) string {
+	return c.p + "t:" + s + ":" + strconv.FormatInt(id, 10)
+}
+func (c *ClientStore) taskIndex(s string) string { return c.p + "ti:" + s }
+func (c *ClientStore) counter(s string) string   { return c.p + "tc:" + s }
+func (c *ClientStore) owner(o string) string     { return strconv.Itoa(len(o)) + ":" + o }
+func (c *ClientStore) queue(o, s string) string  { return c.p + "q:" + c.owner(o) + ":" + s }
+func (c *ClientStore) queues(o string) string    { return c.p + "qs:" + c.owner(o) }
 
 // set writes a record string with its expiry, and its index entry, in one
 // MULTI; a record already expired is deleted.
