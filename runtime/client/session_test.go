@@ -597,3 +597,58 @@ func TestBackgroundTaskOutlivesRequest(t *testing.T) {
 		t.Fatalf("download file: %q %v", b, err)
 	}
 }
+
+// Each session has its own connection pool: a session reuses its
+// connections, another session never gets them, and MaxConnsPerHost caps
+// the connections of one session to a host.
+func TestSessionPool(t *testing.T) {
+	var mu sync.Mutex
+	var open int
+	var maxOpen int
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/wait" {
+			mu.Lock()
+			open++
+			maxOpen = max(maxOpen, open)
+			mu.Unlock()
+			<-release
+			mu.Lock()
+			open--
+			mu.Unlock()
+		}
+		io.WriteString(w, r.RemoteAddr)
+	}))
+	srv.Start()
+	defer srv.Close()
+	c := newClient(t, Config{})
+	a := newSession(t, c, SessionConfig{Kind: Default, MaxConnsPerHost: 1})
+	b := newSession(t, c, SessionConfig{Kind: Default})
+	a1, a2, b1 := doText(t, a.Do, srv.URL), doText(t, a.Do, srv.URL), doText(t, b.Do, srv.URL)
+	if a1 != a2 {
+		t.Fatalf("a session did not reuse its connection: %s then %s", a1, a2)
+	}
+	if b1 == a1 {
+		t.Fatalf("another session got the first one's connection %s", a1)
+	}
+	// Three tasks at once on a session capped at one connection: they
+	// run one after the other.
+	var tasks []*Task
+	for i := 0; i < 3; i++ {
+		tk, err := a.NewTask(testCtx(t), DataTask, &Request{URL: srv.URL + "/wait"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tasks = append(tasks, tk)
+	}
+	waitFor(t, "the first task at the server", func() bool { mu.Lock(); defer mu.Unlock(); return open == 1 })
+	close(release)
+	for _, tk := range tasks {
+		if snap, _ := tk.Wait(testCtx(t)); !snap.Success || string(snap.Body) != a1 {
+			t.Fatalf("task %d: %+v (want it on the session's one connection %s)", tk.ID(), snap, a1)
+		}
+	}
+	if maxOpen != 1 {
+		t.Fatalf("%d requests of a session capped at one connection ran at once", maxOpen)
+	}
+}
