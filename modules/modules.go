@@ -74,8 +74,8 @@ func Builtin(cfg Config) []runtime.Module {
 		pageGlobal("session", "http/v4/session"),
 	)
 	// Outbound HTTP: the WHATWG fetch globals and Dirigible's clients.
+	mods = append(mods, fetch.Modules(cfg.Client)...)
 	mods = append(mods,
-		fetch.Module(cfg.Client),
 		httpclient.Module("sdk/http/client", dirigible.Current, cfg.Client),
 		alias("@aerokit/sdk/http/client", "sdk/http/client"),
 		httpclient.Module("http/client", dirigible.V4, cfg.Client),

@@ -6,22 +6,15 @@ import "github.com/dop251/goja"
 // load with require(Name) or import, a global binding, or both.
 //
 // Load builds the module's value for one VM. It runs at most once per VM, on
-// the first require (for a Global, when the VM is created; for Globals, on
-// the first use of one of them), and its result is frozen and cached for the
-// life of the VM, so it must not capture request data: exported functions
-// reach the request in progress through [VM.Call] when they are called.
+// the first require (or, for a global, when the VM is created), and its
+// result is frozen and cached for the life of the VM, so it must not capture
+// request data: exported functions reach the request in progress through
+// [VM.Call] when they are called.
 type Module struct {
 	// Name is the require specifier ("http/request"); empty for a global-only module.
 	Name string
 	// Global, when not empty, also binds the value to this global name on every VM.
 	Global string
-	// Globals, when not empty, binds each of these properties of the value
-	// (an object) to a global of the same name on every VM: a module that
-	// provides several globals (fetch, Headers, Request...). The value is
-	// loaded on the first use of one of them, so until then they cost a VM
-	// nothing but an accessor each. A name that another module binds with
-	// Global is left to it.
-	Globals []string
 	// Page, when not empty, binds the value to this global name in server
 	// pages only (PROIV Active Web's request, response and session).
 	Page string

@@ -23,7 +23,6 @@ type host struct {
 	loader  *loader
 	natives map[string]*Module // by require name
 	globals []*Module
-	lazy    []*Module // modules with Globals
 	pages   []*Module // globals of server pages
 	logger  *slog.Logger
 	harden  *goja.Program
@@ -61,9 +60,6 @@ func newHost(cfg Config, root *os.Root, rootDir string, modules []Module) (*host
 		if m.Global != "" {
 			h.globals = append(h.globals, m)
 		}
-		if len(m.Globals) > 0 {
-			h.lazy = append(h.lazy, m)
-		}
 		if m.Page != "" {
 			h.pages = append(h.pages, m)
 		}
@@ -86,6 +82,8 @@ type VM struct {
 	harden goja.Callable
 	// natives caches the frozen exports of native modules, per VM.
 	natives map[string]goja.Value
+	// shared holds what modules share across their globals (Shared).
+	shared map[any]goja.Value
 	// requires caches the (frozen) require function of each folder.
 	requires  map[string]goja.Value
 	stringify goja.Callable
@@ -139,6 +137,7 @@ func newVM(h *host) (*VM, error) {
 		rt:       rt,
 		base:     rt.GlobalObject(),
 		natives:  map[string]goja.Value{},
+		shared:   map[any]goja.Value{},
 		requires: map[string]goja.Value{},
 		funcs:    map[string]*moduleFunc{},
 		modules:  map[string]*moduleObject{},
@@ -166,11 +165,6 @@ func newVM(h *host) (*VM, error) {
 		}
 		if err := vm.base.Set(m.Global, v); err != nil {
 			return nil, fmt.Errorf("setting global %s: %w", m.Global, err)
-		}
-	}
-	for _, m := range h.lazy {
-		if err := vm.bindLazy(m); err != nil {
-			return nil, err
 		}
 	}
 	hv, err := rt.RunProgram(h.harden)
@@ -228,6 +222,25 @@ func (vm *VM) ParseJSON(text string) (goja.Value, error) {
 	return vm.parse(goja.Undefined(), vm.rt.ToValue(text))
 }
 
+// Shared returns the value a module keeps under key on this VM, made by
+// make on first use: what the globals of one module share (fetch, Headers,
+// Request... come from one evaluation of fetch.js). key is any comparable
+// value of the module's own (an unexported type). The value lives as long
+// as the VM, so, as a Load result, it must not capture request data; what a
+// script can reach of it must be frozen (it is, when the module's globals
+// or exports return parts of it).
+func (vm *VM) Shared(key any, make func() (goja.Value, error)) (goja.Value, error) {
+	if v, ok := vm.shared[key]; ok {
+		return v, nil
+	}
+	v, err := make()
+	if err != nil {
+		return nil, err
+	}
+	vm.shared[key] = v
+	return v, nil
+}
+
 // ReadFile reads the file name, a path relative to the script root that
 // may not leave it (Dirigible's http/client sends files by path).
 func (vm *VM) ReadFile(name string) ([]byte, error) {
@@ -242,11 +255,7 @@ func (vm *VM) Intrinsic(name string) goja.Value { return vm.base.Get(name) }
 // deep-freezing) them on first use.
 func (vm *VM) native(m *Module, freeze bool) (goja.Value, error) {
 	key := m.Name
-	switch {
-	case key != "":
-	case len(m.Globals) > 0:
-		key = "globals:" + m.Globals[0]
-	default:
+	if key == "" {
 		key = "global:" + m.Global
 	}
 	if v, ok := vm.natives[key]; ok {
@@ -268,33 +277,6 @@ func (vm *VM) native(m *Module, freeze bool) (goja.Value, error) {
 	}
 	vm.natives[key] = v
 	return v, nil
-}
-
-// bindLazy binds the Globals of m as accessors of the base global that load
-// m (frozen) on first use and return its property of that name. A name
-// already bound is left as it is.
-func (vm *VM) bindLazy(m *Module) error {
-	rt := vm.rt
-	for _, name := range m.Globals {
-		if v := vm.base.Get(name); v != nil {
-			continue
-		}
-		get := rt.ToValue(func(goja.FunctionCall) goja.Value {
-			v, err := vm.native(m, true)
-			if err != nil {
-				panic(vm.NewError(err))
-			}
-			o, ok := v.(*goja.Object)
-			if !ok {
-				panic(vm.NewError(fmt.Errorf("runtime: the module of global %s is not an object", name)))
-			}
-			return o.Get(name)
-		})
-		if err := vm.base.DefineAccessorProperty(name, get, nil, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
-			return fmt.Errorf("binding global %s: %w", name, err)
-		}
-	}
-	return nil
 }
 
 // Reasons the watchdog stops a run.
@@ -504,6 +486,7 @@ func (vm *VM) reset() {
 func (vm *VM) drop() {
 	vm.rt, vm.base, vm.harden = nil, nil, nil
 	vm.natives, vm.requires, vm.funcs, vm.modules, vm.rejected = nil, nil, nil, nil, nil
+	vm.shared = nil
 	vm.stringify, vm.parse, vm.isArray, vm.rangeErr, vm.syntaxErr = nil, nil, nil, nil, nil
 	vm.joining, vm.jsonStates, vm.noExports = nil, nil, nil
 	vm.loop.timers = nil

@@ -49,19 +49,31 @@ const maxFormParts = 1000
 // errAborted is the cause of a fetch cancelled by its AbortSignal.
 var errAborted = errors.New("fetch: aborted")
 
-// Module returns the module that gives every VM the fetch API as globals
-// (loaded on the first use of one of them); its requests go through c.
-// Blob, File and DOMException are left to a module that binds them itself.
-func Module(c *client.Client) runtime.Module {
+// Modules returns the globals fetch, Headers, Request, Response, FormData,
+// Blob, File, AbortController and AbortSignal, one module each, sharing
+// one evaluation of fetch.js per VM; their requests go through c.
+// DOMException is the web-platform module's: fetch.js makes its errors
+// with the global DOMException when there is one.
+func Modules(c *client.Client) []runtime.Module {
 	prog := goja.MustCompile("dirigo:fetch", source, true)
-	return runtime.Module{Globals: globals, Load: func(vm *runtime.VM) (goja.Value, error) {
-		return load(vm, prog, c)
-	}}
+	mods := make([]runtime.Module, len(globals))
+	for i, name := range globals {
+		mods[i] = runtime.Module{Global: name, Load: func(vm *runtime.VM) (goja.Value, error) {
+			api, err := vm.Shared(apiKey{}, func() (goja.Value, error) { return load(vm, prog, c) })
+			if err != nil {
+				return nil, err
+			}
+			return api.ToObject(vm.Runtime()).Get(name), nil
+		}}
+	}
+	return mods
 }
 
-// globals are the names the module binds.
-var globals = []string{"fetch", "Headers", "Request", "Response", "FormData", "AbortController", "AbortSignal",
-	"Blob", "File", "DOMException"}
+// globals are the names the modules bind.
+var globals = []string{"fetch", "Headers", "Request", "Response", "FormData", "Blob", "File", "AbortController", "AbortSignal"}
+
+// apiKey is the key of a VM's evaluation of fetch.js (VM.Shared).
+type apiKey struct{}
 
 // load runs fetch.js for vm: the value is {fetch, Headers, ...}.
 func load(vm *runtime.VM, prog *goja.Program, c *client.Client) (goja.Value, error) {
