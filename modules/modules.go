@@ -16,9 +16,21 @@ import (
 	"github.com/dirigo/dirigo/modules/http/rs"
 	"github.com/dirigo/dirigo/modules/http/session"
 	"github.com/dirigo/dirigo/modules/http/upload"
+	"github.com/dirigo/dirigo/modules/node/buffer"
+	"github.com/dirigo/dirigo/modules/node/crypto"
+	"github.com/dirigo/dirigo/modules/node/events"
+	"github.com/dirigo/dirigo/modules/node/process"
+	"github.com/dirigo/dirigo/modules/node/util"
 	"github.com/dirigo/dirigo/modules/sdkhttp"
 	"github.com/dirigo/dirigo/modules/security"
 	"github.com/dirigo/dirigo/modules/utils"
+	"github.com/dirigo/dirigo/modules/web/base64"
+	"github.com/dirigo/dirigo/modules/web/clone"
+	"github.com/dirigo/dirigo/modules/web/dom"
+	"github.com/dirigo/dirigo/modules/web/encoding"
+	"github.com/dirigo/dirigo/modules/web/performance"
+	"github.com/dirigo/dirigo/modules/web/url"
+	"github.com/dirigo/dirigo/modules/web/webcrypto"
 	"github.com/dirigo/dirigo/runtime"
 	"github.com/dirigo/dirigo/runtime/client"
 )
@@ -91,6 +103,20 @@ func Builtin(cfg Config) []runtime.Module {
 	)
 	mods = append(mods, dirigibleApps()...)
 	mods = append(mods, securityModules()...)
+	// The Web platform and Node's core modules (each global is loaded on
+	// its first use), every Node name also under node:.
+	mods = append(mods, dom.Module, clone.Global, performance.Global)
+	mods = append(mods, encoding.Globals...)
+	mods = append(mods, base64.Globals...)
+	mods = append(mods, webcrypto.Globals...)
+	mods = append(mods, url.Modules...)
+	mods = append(mods, buffer.Modules...)
+	mods = append(mods, util.Modules...)
+	mods = append(mods, events.Modules...)
+	mods = append(mods, crypto.Modules...)
+	mods = append(mods, process.Modules...)
+	// Last, so that everything above also answers to @dirigible/….
+	mods = append(mods, dirigibleESM(mods)...)
 	return mods
 }
 
@@ -150,6 +176,18 @@ func dirigibleApps() []runtime.Module {
 		alias("@aerokit/sdk/core", "sdk/core"),
 	)
 	return mods
+}
+
+// dirigibleESM serves sdk/http and its sub-paths also as @dirigible/http…,
+// the ES module names of Dirigible 9.x (the same objects).
+func dirigibleESM(mods []runtime.Module) []runtime.Module {
+	var out []runtime.Module
+	for _, m := range mods {
+		if rest, ok := strings.CutPrefix(m.Name, "sdk/http"); ok && (rest == "" || rest[0] == '/') {
+			out = append(out, alias("@dirigible/http"+rest, m.Name))
+		}
+	}
+	return out
 }
 
 // pageGlobal binds the module target to a global name in server pages.

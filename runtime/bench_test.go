@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dirigo/dirigo/internal/benchcpu"
 	"github.com/dirigo/dirigo/modules"
 	"github.com/dirigo/dirigo/runtime"
 	"github.com/dirigo/dirigo/runtime/sessions"
@@ -29,6 +30,7 @@ response.print("Hello World");`), 0o644)
 	}
 	req := httptest.NewRequest("GET", "/hello", nil)
 	b.ReportAllocs()
+	stop := benchcpu.Process(b)
 	for b.Loop() {
 		w := httptest.NewRecorder()
 		srv.ServeHTTP(w, req)
@@ -36,6 +38,7 @@ response.print("Hello World");`), 0o644)
 			b.Fatal(w.Code)
 		}
 	}
+	stop()
 }
 
 var benchLevel = func() slog.Level {

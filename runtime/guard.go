@@ -698,3 +698,13 @@ func (vm *VM) CheckLength(n int64) {
 		panic(vm.rangeError("Invalid array length: " + strconv.FormatInt(n, 10) + " is more than " + strconv.FormatInt(vm.h.limits.maxArray, 10) + " elements"))
 	}
 }
+
+// CheckBytes throws a RangeError into the script when n bytes are more than
+// a buffer may hold (the bound of the ArrayBuffer and typed array
+// constructors; see Config.MaxMemory). A native module that allocates a
+// buffer of a size the script chose checks it before allocating.
+func (vm *VM) CheckBytes(n int64) {
+	if n > vm.h.limits.maxBytes {
+		panic(vm.rangeError(fmt.Sprintf("Array buffer allocation failed: %d bytes is more than %d", n, vm.h.limits.maxBytes)))
+	}
+}

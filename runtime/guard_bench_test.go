@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/dop251/goja"
+
+	"github.com/dirigo/dirigo/internal/benchcpu"
 )
 
 // BenchmarkGuardedBuiltins compares the guarded built-ins with goja's own on
@@ -51,9 +53,11 @@ func BenchmarkNewVM(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	stop := benchcpu.Process(b)
 	for b.Loop() {
 		if _, err := newVM(h); err != nil {
 			b.Fatal(err)
 		}
 	}
+	stop()
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/dop251/goja/ast"
 	"github.com/dop251/goja/parser"
 	"github.com/evanw/esbuild/pkg/api"
 )
@@ -22,7 +23,9 @@ import (
 // newline, so line numbers of the transformed code stay as they are.
 const (
 	wrapperPrefix = "(function (exports, require, module, __filename, __dirname) {"
-	wrapperSuffix = "\n})"
+	// asyncWrapperPrefix wraps a module with a top-level await.
+	asyncWrapperPrefix = "(async function (exports, require, module, __filename, __dirname) {"
+	wrapperSuffix      = "\n})"
 	// sourceMapURL names the in-memory source map; the parser asks our loader
 	// for it and never reads a file.
 	sourceMapURL = "dirigo-source.map"
@@ -63,6 +66,8 @@ var fileKinds = [...]extKind{
 	{".ts", kindScript, api.LoaderTS},
 	{".mjs", kindScript, api.LoaderJS},
 	{".cjs", kindScript, api.LoaderJS},
+	{".mts", kindScript, api.LoaderTS},
+	{".cts", kindScript, api.LoaderTS},
 	{".json", kindJSON, api.LoaderNone},
 	{".html", kindPage, api.LoaderNone},
 	{".htm", kindPage, api.LoaderNone},
@@ -104,9 +109,7 @@ type compiled struct {
 	sum  uint64 // content hash, checked while the version is racy
 	prog *goja.Program
 	err  error
-	// plain is set when the code never mentions module, exports or this:
-	// run as the request's script, it needs no module object.
-	plain bool
+	moduleInfo
 	// page is set for a server page (prog is then the page's function).
 	page *page
 	// static is set for an HTML file without a server block: no program.
@@ -226,8 +229,8 @@ func (l *loader) load(file string, ver fileVersion, gen uint64) (*compiled, erro
 		if strings.EqualFold(path.Ext(file), ".ts") {
 			tsconfig = l.tsconfigFor(file)
 		}
-		prog, plain, cerr := compileModule(file, src, tsconfig)
-		c = &compiled{ver: ver, gen: gen, sum: sum, prog: prog, err: cerr, plain: plain}
+		prog, info, cerr := compileModule(file, src, tsconfig)
+		c = &compiled{ver: ver, gen: gen, sum: sum, prog: prog, err: cerr, moduleInfo: info}
 	}
 	l.files.Store(file, c)
 	return c, nil
@@ -251,51 +254,130 @@ func (l *loader) loadLarge(file string, ver fileVersion, gen uint64) (*compiled,
 	return c, nil
 }
 
+// moduleInfo is what the loader learns of a module as it compiles it.
+type moduleInfo struct {
+	// plain is set when the code never mentions module, exports or this:
+	// run as the request's script, it needs no module object.
+	plain bool
+	// esm is set for an ES module: its imports (and require calls)
+	// resolve packages with the "import" condition.
+	esm bool
+	// async is set for a module with a top-level await: prog is an async
+	// function.
+	async bool
+	// esmExports is set for an ES module with exports: the only
+	// assignment of module.exports in it is esbuild's, of its exports.
+	esmExports bool
+	// imports are the static imports of an ES module, in order.
+	imports []importRecord
+}
+
 // compileModule turns the source of a module into a program that evaluates
-// to the module's wrapper function, and reports whether the code never
-// mentions module, exports or this (a conservative text search). Decorators
-// are lowered: standard ones, or TypeScript's legacy ones when tsconfig (an
-// esbuild TsconfigRaw, "" for none) enables experimentalDecorators.
-func compileModule(file string, src []byte, tsconfig string) (*goja.Program, bool, error) {
+// to the module's wrapper function, and tells what it learnt of the module.
+// In an ES module that exports something, module and exports are undefined
+// (as in Node, so code that assigns module.exports when it is defined keeps
+// its named exports); esbuild's own module.exports is left alone.
+// Decorators are lowered: standard ones, or TypeScript's legacy ones when
+// tsconfig (an esbuild TsconfigRaw, "" for none) enables
+// experimentalDecorators.
+func compileModule(file string, src []byte, tsconfig string) (*goja.Program, moduleInfo, error) {
 	k := kindOf(file)
 	if k.kind == kindJSON {
 		if !json.Valid(src) {
-			return nil, false, &ScriptError{File: file, Message: "SyntaxError: invalid JSON"}
+			return nil, moduleInfo{}, &ScriptError{File: file, Message: "SyntaxError: invalid JSON"}
 		}
 		code := wrapperPrefix + "module.exports = " + string(src) + ";" + wrapperSuffix
 		prog, err := compileJS(file, code, nil, nil)
-		return prog, false, err
+		return prog, moduleInfo{}, err
 	}
 	if k.kind != kindScript { // any other file is JavaScript, as in Node
 		k.loader = api.LoaderJS
 	}
-	res := api.Transform(string(src), api.TransformOptions{
+	opts := api.TransformOptions{
 		Loader:         k.loader,
 		Format:         api.FormatCommonJS,
 		Target:         api.ESNext,
 		Supported:      map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false, "decorators": false},
 		TsconfigRaw:    tsconfig,
+		Define:         map[string]string{"module": "undefined", "exports": "undefined"},
 		Banner:         `"use strict";`,
 		Sourcemap:      api.SourceMapExternal,
 		SourcesContent: api.SourcesContentExclude,
-		Sourcefile:     path.Base(file),
+		Sourcefile:     esbuildName(file),
 		Platform:       api.PlatformNeutral,
 		LogLevel:       api.LogLevelSilent,
 		Charset:        api.CharsetUTF8,
-	})
+	}
+	text := string(src)
+	res := api.Transform(text, opts)
+	var masked map[srcPos]bool
+	if isTLAError(res.Errors) {
+		// A top-level await (tla.go): transform again with it masked.
+		m, pos, err := maskTopLevelAwait(file, text, res.Errors)
+		if err != nil {
+			return nil, moduleInfo{}, compileFailure(file, err)
+		}
+		masked = pos
+		res = api.Transform(m, opts)
+	}
 	if len(res.Errors) > 0 {
 		m := res.Errors[0]
 		se := &ScriptError{File: file, Message: "SyntaxError: " + m.Text}
 		if m.Location != nil {
 			se.Line, se.Column = m.Location.Line, m.Location.Column+1
 		}
-		return nil, false, se
+		return nil, moduleInfo{}, se
 	}
 	body := string(res.Code)
-	plain := !strings.Contains(body, "module") && !strings.Contains(body, "exports") && !strings.Contains(body, "this")
-	code := wrapperPrefix + body + "\n//# sourceMappingURL=" + sourceMapURL + wrapperSuffix
-	prog, err := compileJS(file, code, adjustSourceMap(res.Map, len(wrapperPrefix)), nil)
-	return prog, plain, err
+	info := moduleInfo{async: masked != nil}
+	if masked != nil {
+		var err error
+		if body, res.Map, err = unmaskTopLevelAwait(body, res.Map, masked); err != nil {
+			return nil, moduleInfo{}, compileFailure(file, err)
+		}
+	}
+	info.plain = !strings.Contains(body, "module") && !strings.Contains(body, "exports") && !strings.Contains(body, "this")
+	prefix := wrapperPrefix
+	if info.async {
+		prefix = asyncWrapperPrefix
+	}
+	code := prefix + body + "\n//# sourceMappingURL=" + sourceMapURL + wrapperSuffix
+	ast, err := parseJS(file, code, adjustSourceMap(res.Map, len(prefix), path.Base(file)), nil)
+	if err != nil {
+		return nil, moduleInfo{}, err
+	}
+	if strings.Contains(body, "require(") {
+		info.imports = importRecords(ast, text)
+	}
+	info.esmExports = strings.Contains(body, "module.exports = __toCommonJS(")
+	info.esm = info.async || len(info.imports) > 0 || info.esmExports
+	prog, err := compileAST(file, ast)
+	return prog, info, err
+}
+
+// esbuildName is the name esbuild knows file by. esbuild would treat an
+// .mjs or .mts importer as Node does a real ES module importing CommonJS
+// (a default import is the whole exports object even for an ES module it
+// made CommonJS of, __esModule or not), which would break every default
+// import between two ES modules: as .js and .ts they import as any other.
+func esbuildName(file string) string {
+	base := path.Base(file)
+	switch ext := path.Ext(base); {
+	case strings.EqualFold(ext, ".mjs"):
+		return strings.TrimSuffix(base, ext) + ".js"
+	case strings.EqualFold(ext, ".mts"):
+		return strings.TrimSuffix(base, ext) + ".ts"
+	}
+	return base
+}
+
+// compileFailure is a failure of the loader itself on file, as its error.
+func compileFailure(file string, err error) error {
+	var se *ScriptError
+	if errors.As(err, &se) {
+		return se
+	}
+	return &ScriptError{File: file, Message: "Error: " + err.Error()}
 }
 
 // compileJS parses and compiles code as strict JavaScript. srcMap, when not
@@ -303,11 +385,20 @@ func compileModule(file string, src []byte, tsconfig string) (*goja.Program, boo
 // errors in the coordinates of code; orig, when not nil, maps them to the
 // original file (the compiler's errors come mapped through srcMap).
 func compileJS(file, code string, srcMap []byte, orig func(line, col int) (int, int)) (*goja.Program, error) {
+	prg, err := parseJS(file, code, srcMap, orig)
+	if err != nil {
+		return nil, err
+	}
+	return compileAST(file, prg)
+}
+
+// parseJS parses code as compileJS does.
+func parseJS(file, code string, srcMap []byte, orig func(line, col int) (int, int)) (*ast.Program, error) {
 	opt := parser.WithDisableSourceMaps
 	if srcMap != nil {
 		opt = parser.WithSourceMapLoader(func(string) ([]byte, error) { return srcMap, nil })
 	}
-	ast, err := parser.ParseFile(nil, file, code, 0, opt)
+	prg, err := parser.ParseFile(nil, file, code, 0, opt)
 	if err != nil {
 		se := &ScriptError{File: file, Message: "SyntaxError: " + err.Error()}
 		var list parser.ErrorList
@@ -320,7 +411,12 @@ func compileJS(file, code string, srcMap []byte, orig func(line, col int) (int, 
 		}
 		return nil, se
 	}
-	prog, err := goja.CompileAST(ast, true)
+	return prg, nil
+}
+
+// compileAST compiles a parsed program as strict code.
+func compileAST(file string, prg *ast.Program) (*goja.Program, error) {
+	prog, err := goja.CompileAST(prg, true)
 	if err != nil {
 		se := &ScriptError{File: file, Message: strings.TrimPrefix(err.Error(), "SyntaxError: ")}
 		var ce *goja.CompilerSyntaxError

@@ -361,7 +361,7 @@ func (vm *VM) evalPage(file string, c *compiled) error {
 		}
 		abs := path.Join(vm.h.rootDir, file)
 		mf = &moduleFunc{prog: c.prog, fn: fn, id: rt.ToValue(file), filename: rt.ToValue(abs),
-			dirname: rt.ToValue(path.Dir(abs)), require: vm.requireFunc(path.Dir(file)), emit: emit}
+			dirname: rt.ToValue(path.Dir(abs)), require: vm.requireFunc(path.Dir(file), modeRequire), emit: emit}
 		vm.funcs[file] = mf
 	}
 	pb, err := vm.pageGlobals()
@@ -426,7 +426,10 @@ func (vm *VM) pageGlobals() (*goja.Object, error) {
 		if err != nil {
 			return nil, fmt.Errorf("loading page global %s: %w", m.Page, err)
 		}
-		if err := pb.DefineDataProperty(m.Page, v, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+		// A module's exports are seen through the request's view, as
+		// require gives them (a page may add its own properties).
+		get := rt.ToValue(func(goja.FunctionCall) goja.Value { return vm.nativeView(v) })
+		if err := pb.DefineAccessorProperty(m.Page, get, nil, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
 			return nil, fmt.Errorf("setting page global %s: %w", m.Page, err)
 		}
 	}

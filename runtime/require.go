@@ -1,13 +1,11 @@
 package runtime
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"strings"
-	"sync"
 
 	"github.com/dop251/goja"
 )
@@ -31,7 +29,8 @@ type moduleFunc struct {
 // has) and returns its module object. Modules are evaluated once per request:
 // nothing a required file keeps at its top level survives the request. The
 // wrapper function itself is made once per VM and program: scripts cannot
-// reach it (strict code has no arguments.callee).
+// reach it (strict code has no arguments.callee). An ES module with imports
+// or a top-level await is evaluated by evalES.
 func (vm *VM) evalModule(file string, c *compiled, entry bool) (*moduleObject, error) {
 	if m, ok := vm.modules[file]; ok {
 		return m, nil
@@ -42,23 +41,14 @@ func (vm *VM) evalModule(file string, c *compiled, entry bool) (*moduleObject, e
 		}
 		return vm.noExports, vm.evalPage(file, c)
 	}
-	rt := vm.rt
-	prog := c.prog
-	mf := vm.funcs[file]
-	if mf == nil || mf.prog != prog {
-		fnv, err := rt.RunProgram(prog)
-		if err != nil {
-			return nil, err
-		}
-		fn, ok := goja.AssertFunction(fnv)
-		if !ok {
-			return nil, fmt.Errorf("runtime: %s did not compile to a module function", file)
-		}
-		abs := path.Join(vm.h.rootDir, file)
-		mf = &moduleFunc{prog: prog, fn: fn, id: rt.ToValue(file), filename: rt.ToValue(abs),
-			dirname: rt.ToValue(path.Dir(abs)), require: vm.requireFunc(path.Dir(file))}
-		vm.funcs[file] = mf
+	mf, err := vm.moduleFunc(file, c)
+	if err != nil {
+		return nil, err
 	}
+	if c.async || len(c.imports) > 0 {
+		return vm.evalES(file, c, mf, entry)
+	}
+	rt := vm.rt
 	if entry && c.plain {
 		// The request's script never touches module, exports or this: it
 		// exports nothing (a file that requires it gets a frozen {}).
@@ -70,11 +60,41 @@ func (vm *VM) evalModule(file string, c *compiled, entry bool) (*moduleObject, e
 	m := &moduleObject{rt: rt, id: mf.id, filename: mf.filename, exports: rt.NewObject()}
 	m.obj = rt.NewDynamicObject(m)
 	vm.modules[file] = m
-	if _, err := mf.fn(m.exports, m.exports, mf.require, m.obj, mf.filename, mf.dirname); err != nil {
+	m.evaluating = true
+	_, err = mf.fn(m.exports, m.exports, mf.require, m.obj, mf.filename, mf.dirname)
+	m.evaluating = false
+	if err != nil {
 		return nil, err
 	}
 	m.loaded = true
 	return m, nil
+}
+
+// moduleFunc returns the wrapper function of the compiled module file on
+// this VM, made on first use.
+func (vm *VM) moduleFunc(file string, c *compiled) (*moduleFunc, error) {
+	mf := vm.funcs[file]
+	if mf != nil && mf.prog == c.prog {
+		return mf, nil
+	}
+	rt := vm.rt
+	fnv, err := rt.RunProgram(c.prog)
+	if err != nil {
+		return nil, err
+	}
+	fn, ok := goja.AssertFunction(fnv)
+	if !ok {
+		return nil, fmt.Errorf("runtime: %s did not compile to a module function", file)
+	}
+	mode := modeRequire
+	if c.esm {
+		mode = modeImport
+	}
+	abs := path.Join(vm.h.rootDir, file)
+	mf = &moduleFunc{prog: c.prog, fn: fn, id: rt.ToValue(file), filename: rt.ToValue(abs),
+		dirname: rt.ToValue(path.Dir(abs)), require: vm.requireFunc(path.Dir(file), mode)}
+	vm.funcs[file] = mf
+	return mf, nil
 }
 
 // moduleObject is the `module` a script sees: exports, id, filename and
@@ -87,6 +107,19 @@ type moduleObject struct {
 	id, filename goja.Value
 	loaded       bool
 	extra        map[string]goja.Value
+	// evaluating is set while the module's body runs, and for an ES module
+	// from the evaluation of its first import (a cycle sees it so).
+	evaluating bool
+	// promise is the evaluation of an async module (a top-level await in
+	// it or in a module it imports), nil for a synchronous one.
+	promise    *goja.Promise
+	promiseVal goja.Value
+	// shared is set once the exports object was handed out while the
+	// module was evaluating (to a module in a cycle with it); merge is set
+	// for an ES module, whose exports then go into that object instead of
+	// replacing it, so the other module sees them (see esm.go).
+	shared, merge bool
+	vm            *VM
 }
 
 // Get implements goja.DynamicObject.
@@ -108,6 +141,10 @@ func (m *moduleObject) Get(key string) goja.Value {
 func (m *moduleObject) Set(key string, v goja.Value) bool {
 	switch key {
 	case "exports":
+		if m.shared && m.merge {
+			m.vm.mergeExports(m.exports, v)
+			return true
+		}
 		m.exports = v
 	case "id", "filename", "loaded":
 		return false
@@ -149,10 +186,15 @@ func (m *moduleObject) Keys() []string {
 	return keys
 }
 
-// requireFunc returns the require function of modules in dir. It is built
-// once per VM and folder, and frozen: it keeps no request state itself.
-func (vm *VM) requireFunc(dir string) goja.Value {
-	if f, ok := vm.requires[dir]; ok {
+// requireFunc returns the require function of modules in dir, loading in
+// mode (an ES module's require is its imports). It is built once per VM,
+// folder and mode, and frozen: it keeps no request state itself.
+func (vm *VM) requireFunc(dir string, mode requireMode) goja.Value {
+	key := dir
+	if mode == modeImport {
+		key += "\x00import"
+	}
+	if f, ok := vm.requires[key]; ok {
 		return f
 	}
 	f := vm.rt.ToValue(func(c goja.FunctionCall) goja.Value {
@@ -160,17 +202,9 @@ func (vm *VM) requireFunc(dir string) goja.Value {
 		if _, ok := spec.(goja.String); !ok && goja.IsUndefined(spec) {
 			panic(vm.rt.NewTypeError("require: the module name must be a string"))
 		}
-		v, err := vm.require(dir, spec.String())
+		v, err := vm.require(dir, spec.String(), mode)
 		if err != nil {
-			var ex *goja.Exception
-			if errors.As(err, &ex) || isUncatchable(err) {
-				panic(err)
-			}
-			obj := vm.NewError(err)
-			if errors.Is(err, errModuleNotFound) {
-				_ = obj.Set("code", "MODULE_NOT_FOUND")
-			}
-			panic(obj)
+			panic(vm.throwable(err))
 		}
 		return v
 	}).(*goja.Object)
@@ -180,78 +214,199 @@ func (vm *VM) requireFunc(dir string) goja.Value {
 	if _, err := vm.harden(goja.Undefined(), f); err != nil {
 		panic(err)
 	}
-	vm.requires[dir] = f
+	vm.requires[key] = f
 	return f
 }
 
-// require resolves spec from a module in dir and returns its exports.
-func (vm *VM) require(dir, spec string) (goja.Value, error) {
-	if m := vm.h.natives[spec]; m != nil {
-		return vm.native(m, true)
+// throwable turns the failure of a require into what the script catches:
+// a script's own exception as it is, else an Error with Node's code
+// (MODULE_NOT_FOUND, ERR_REQUIRE_ASYNC_MODULE) or a SyntaxError for an
+// import of a name the module does not export.
+func (vm *VM) throwable(err error) any {
+	var ex *goja.Exception
+	if errors.As(err, &ex) || isUncatchable(err) {
+		return err
 	}
-	gen := vm.call.gen
-	key := resolveKey{dir, spec}
-	if gen != 0 {
-		if v, ok := vm.h.resolved.Load(key); ok && v.(resolvedFile).gen == gen {
-			return vm.requireFile(spec, v.(resolvedFile).file)
-		}
-	}
-	var file string
-	var err error
+	obj := vm.NewError(err)
+	var ie *importError
 	switch {
-	case spec == "." || spec == ".." || strings.HasPrefix(spec, "./") || strings.HasPrefix(spec, "../"):
-		file, err = vm.h.resolveFile(path.Join(dir, spec), spec)
-	case strings.HasPrefix(spec, "/"):
-		// Absolute specifiers are taken from the script root.
-		file, err = vm.h.resolveFile(path.Clean(strings.TrimLeft(spec, "/")), spec)
-	default:
-		// A package from node_modules, else (Dirigible's convention) a path
-		// from the script root: require("project/lib/util").
-		file, err = vm.h.resolvePackage(dir, spec)
-		if errors.Is(err, errModuleNotFound) {
-			file, err = vm.h.resolveFile(path.Clean(spec), spec)
-		}
+	case errors.As(err, &ie) && ie.missing != "":
+		_ = obj.DefineDataProperty("name", vm.rt.ToValue("SyntaxError"), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	case errors.Is(err, errRequireAsync):
+		_ = obj.Set("code", "ERR_REQUIRE_ASYNC_MODULE")
+	case errors.Is(err, errModuleNotFound):
+		_ = obj.Set("code", "MODULE_NOT_FOUND")
 	}
+	return obj
+}
+
+// require resolves spec from a module in dir and returns its exports. The
+// exports of a module whose asynchronous evaluation has not finished
+// cannot be had synchronously: ERR_REQUIRE_ASYNC_MODULE, as in Node.
+func (vm *VM) require(dir, spec string, mode requireMode) (goja.Value, error) {
+	v, m, err := vm.load(dir, spec, mode)
 	if err != nil {
 		return nil, err
 	}
-	if gen != 0 {
-		vm.h.resolved.Store(key, resolvedFile{gen: gen, file: file})
+	if m != nil && m.promise != nil {
+		switch m.promise.State() {
+		case goja.PromiseStatePending:
+			return nil, fmt.Errorf("require('%s'): %w", spec, errRequireAsync)
+		case goja.PromiseStateRejected:
+			return nil, vm.rethrow(m.promise.Result())
+		}
 	}
-	return vm.requireFile(spec, file)
+	return v, nil
+}
+
+// load resolves spec from a module in dir and evaluates what it names (once
+// per request). It returns the exports, and the module object of a file.
+// Native modules come first, under their names and, for Node's, with the
+// node: prefix; then a package's "browser" map for its own requires,
+// relative and absolute paths, node_modules, and Dirigible-style paths from
+// the script root.
+func (vm *VM) load(dir, spec string, mode requireMode) (goja.Value, *moduleObject, error) {
+	inPackage := strings.Contains(dir, "node_modules")
+	if !inPackage {
+		if m := vm.h.natives[spec]; m != nil {
+			v, err := vm.native(m, true)
+			return vm.nativeView(v), nil, err
+		}
+	}
+	gen := vm.call.gen
+	key := resolveKey{dir, spec, mode}
+	if gen != 0 {
+		if v, ok := vm.h.resolved.Load(key); ok && v.(resolvedFile).gen == gen {
+			r := v.(resolvedFile)
+			if r.native != nil {
+				v, err := vm.native(r.native, true)
+				return vm.nativeView(v), nil, err
+			}
+			if r.empty {
+				return vm.noExports.exports, nil, nil
+			}
+			return vm.requireFile(spec, r.file, mode)
+		}
+	}
+	r, err := vm.h.resolve(dir, spec, mode)
+	if err != nil {
+		return nil, nil, err
+	}
+	if gen != 0 {
+		r.gen = gen
+		vm.h.resolved.Store(key, r)
+	}
+	switch {
+	case r.native != nil:
+		v, err := vm.native(r.native, true)
+		return vm.nativeView(v), nil, err
+	case r.empty:
+		return vm.noExports.exports, nil, nil
+	}
+	return vm.requireFile(spec, r.file, mode)
+}
+
+// resolve finds what spec names from a module in dir: a native module, a
+// file, or nothing (a module a package's "browser" map turns off).
+func (h *host) resolve(dir, spec string, mode requireMode) (resolvedFile, error) {
+	if strings.Contains(dir, "node_modules") {
+		if to, empty, ok := h.browserModule(dir, spec); ok {
+			if empty {
+				return resolvedFile{empty: true}, nil
+			}
+			spec = to
+		}
+		if m := h.natives[spec]; m != nil {
+			return resolvedFile{native: m}, nil
+		}
+	}
+	var file string
+	var empty bool
+	var err error
+	switch {
+	case spec == "." || spec == ".." || strings.HasPrefix(spec, "./") || strings.HasPrefix(spec, "../"):
+		file, err = h.resolveFile(path.Join(dir, spec), spec)
+	case strings.HasPrefix(spec, "/"):
+		// Absolute specifiers are taken from the script root.
+		file, err = h.resolveFile(path.Clean(strings.TrimLeft(spec, "/")), spec)
+	case strings.HasPrefix(spec, "node:"):
+		name := strings.TrimPrefix(spec, "node:")
+		if m := h.natives[name]; m != nil {
+			return resolvedFile{native: m}, nil
+		}
+		if isNodeBuiltin(name) {
+			return resolvedFile{}, &builtinError{name}
+		}
+		return resolvedFile{}, fmt.Errorf("Cannot find module '%s': %w", spec, errModuleNotFound)
+	default:
+		// A package from node_modules, else (Dirigible's convention) a path
+		// from the script root: require("project/lib/util"); else a Node
+		// built-in dirigo does not have.
+		file, empty, err = h.resolvePackage(dir, spec, mode)
+		if errors.Is(err, errNoPackage) {
+			file, err = h.resolveFile(path.Clean(spec), spec)
+			if errors.Is(err, errModuleNotFound) && isNodeBuiltin(spec) {
+				err = &builtinError{spec}
+			}
+		}
+		if err != nil || empty {
+			return resolvedFile{empty: empty}, err
+		}
+		return resolvedFile{file: file}, nil
+	}
+	if err != nil {
+		return resolvedFile{}, err
+	}
+	if strings.Contains(file, "node_modules/") {
+		file, empty, err = h.browserFile(file)
+	}
+	return resolvedFile{file: file, empty: empty}, err
 }
 
 // resolveKey and resolvedFile cache where a specifier leads from a folder,
 // for one watcher generation.
-type resolveKey struct{ dir, spec string }
-
-type resolvedFile struct {
-	gen  uint64
-	file string
+type resolveKey struct {
+	dir, spec string
+	mode      requireMode
 }
 
-// requireFile evaluates file (once per request) and returns its exports.
-func (vm *VM) requireFile(spec, file string) (goja.Value, error) {
+type resolvedFile struct {
+	gen    uint64
+	file   string
+	native *Module // a native module (from a package, by its browser map or node: name)
+	empty  bool    // a module the package's browser map turns off
+}
+
+// requireFile evaluates file (once per request) and returns its exports and
+// module. A module with a top-level await is not even started for a
+// require() from CommonJS, which could not wait for it.
+func (vm *VM) requireFile(spec, file string, mode requireMode) (goja.Value, *moduleObject, error) {
 	if m, ok := vm.modules[file]; ok {
-		return m.exports, nil
+		if m.evaluating {
+			m.shared = true
+		}
+		return m.exports, m, nil
 	}
 	c, err := vm.h.loader.program(file, vm.call.gen)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("Cannot find module '%s': %w", spec, errModuleNotFound)
+		return nil, nil, fmt.Errorf("Cannot find module '%s': %w", spec, errModuleNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if c.async && mode == modeRequire {
+		return nil, nil, fmt.Errorf("require('%s'): %w", spec, errRequireAsync)
 	}
 	m, err := vm.evalModule(file, c, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m.exports, nil
+	return m.exports, m, nil
 }
 
 // resolveFile finds the file a path names, Node style: the file itself, the
 // path plus a script or JSON extension (in the order of the table of file
-// kinds), or a folder's package.json main or index.
+// kinds), or a folder's package.json "main" or index.
 func (h *host) resolveFile(p, spec string) (string, error) {
 	if p == ".." || strings.HasPrefix(p, "../") || !fs.ValidPath(p) {
 		return "", fmt.Errorf("Cannot find module '%s': outside the script root: %w", spec, errModuleNotFound)
@@ -270,8 +425,8 @@ func (h *host) resolveFile(p, spec string) (string, error) {
 		}
 	}
 	if fi, err := h.root.Stat(p); err == nil && fi.IsDir() {
-		if main := h.pkgs.entry(h, path.Join(p, "package.json")); main != "" {
-			if f, err := h.resolveFile(path.Join(p, main), spec); err == nil {
+		if pk := h.pkgs.pkg(h, p); pk != nil && pk.main != "" && path.Join(p, pk.main) != p {
+			if f, err := h.resolveFile(path.Join(p, pk.main), spec); err == nil {
 				return f, nil
 			}
 		}
@@ -286,101 +441,4 @@ func (h *host) resolveFile(p, spec string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("Cannot find module '%s': %w", spec, errModuleNotFound)
-}
-
-// resolvePackage finds a bare specifier ("lodash", "@scope/pkg/sub") in the
-// node_modules folders from dir up to the root.
-func (h *host) resolvePackage(dir, spec string) (string, error) {
-	name, sub := spec, ""
-	parts := strings.SplitN(spec, "/", 3)
-	switch {
-	case strings.HasPrefix(spec, "@") && len(parts) >= 2:
-		name = parts[0] + "/" + parts[1]
-		if len(parts) == 3 {
-			sub = parts[2]
-		}
-	case len(parts) >= 2:
-		name, sub = parts[0], strings.Join(parts[1:], "/")
-	}
-	if name == "" || strings.HasPrefix(name, ".") || strings.Contains(name, "..") {
-		return "", fmt.Errorf("Cannot find module '%s': %w", spec, errModuleNotFound)
-	}
-	for d := dir; ; d = path.Dir(d) {
-		pkg := path.Join(d, "node_modules", name)
-		if fi, err := h.root.Stat(pkg); err == nil && fi.IsDir() {
-			if sub != "" {
-				return h.resolveFile(path.Join(pkg, sub), spec)
-			}
-			return h.resolveFile(pkg, spec)
-		}
-		if d == "." || d == "/" || d == "" {
-			break
-		}
-	}
-	return "", fmt.Errorf("Cannot find module '%s': %w", spec, errModuleNotFound)
-}
-
-// pkgCache keeps the entry point of each package.json, per file version.
-type pkgCache struct {
-	m sync.Map // path → pkgEntry
-}
-
-type pkgEntry struct {
-	ver  fileVersion
-	main string
-}
-
-// entry returns the entry point a package.json names ("exports" for require,
-// then "main"), or "" when it has none or cannot be read.
-func (c *pkgCache) entry(h *host, file string) string {
-	fi, err := h.root.Stat(file)
-	if err != nil {
-		return ""
-	}
-	ver := versionOf(fi)
-	if v, ok := c.m.Load(file); ok && v.(pkgEntry).ver == ver {
-		return v.(pkgEntry).main
-	}
-	data, err := h.root.ReadFile(file)
-	if err != nil {
-		return ""
-	}
-	var pkg struct {
-		Main    string          `json:"main"`
-		Exports json.RawMessage `json:"exports"`
-	}
-	main := ""
-	if json.Unmarshal(data, &pkg) == nil {
-		main = exportsEntry(pkg.Exports)
-		if main == "" {
-			main = pkg.Main
-		}
-	}
-	c.m.Store(file, pkgEntry{ver: ver, main: main})
-	return main
-}
-
-// exportsEntry reads the "." entry of a package.json "exports" field for a
-// require() caller: a string, or the "require", "node" or "default" condition.
-func exportsEntry(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return ""
-	}
-	if dot, ok := m["."]; ok {
-		return exportsEntry(dot)
-	}
-	for _, cond := range []string{"require", "node", "default"} {
-		if v, ok := m[cond]; ok {
-			return exportsEntry(v)
-		}
-	}
-	return ""
 }

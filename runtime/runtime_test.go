@@ -41,6 +41,8 @@ attempt("proto", function () { Array.prototype.evil = 1; });
 attempt("objproto", function () { Object.defineProperty(Object.prototype, "polluted", { value: 1 }); });
 attempt("fnproto", function () { Function.prototype.evil = 1; });
 attempt("native", function () { response.evil = 1; });
+attempt("nativeFn", function () { response.print = function () {}; });
+attempt("nativeDelete", function () { delete response.print; });
 attempt("builtinFn", function () { [].map.cache = 1; });
 attempt("json", function () { JSON.evil = 1; });
 attempt("base", function () { Object.getPrototypeOf(globalThis).evil = 1; });
@@ -63,7 +65,7 @@ response.json(out);
 			`"protoSeen":"undefined,undefined,undefined"`, `"libCount":1`, `"nativeSeen":"undefined"`,
 			`"builtinFnSeen":"undefined"`, `"jsonSeen":"undefined"`, `"sameRequestGlobal":43`,
 			"implicit:ReferenceError", "proto:TypeError", "objproto:TypeError", "fnproto:TypeError",
-			"native:TypeError", "builtinFn:TypeError", "json:TypeError", "base:TypeError", "builtinGlobal:TypeError",
+			"native:ok", "nativeFn:TypeError", "nativeDelete:TypeError", "builtinFn:TypeError", "json:TypeError", "base:TypeError", "builtinGlobal:TypeError",
 		} {
 			if !strings.Contains(body, want) {
 				t.Errorf("run %d: body lacks %s:\n%s", i, want, body)

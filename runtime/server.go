@@ -411,6 +411,11 @@ func (s *Server) RunFile(ctx context.Context, file string, args []string) (int, 
 func (vm *VM) installProcess(g *goja.Object, c *Call) {
 	rt := vm.rt
 	p := rt.NewObject()
+	// What the process global of HTTP runs has (version, nextTick...), if
+	// a module provides one.
+	if bp, ok := vm.base.Get("process").(*goja.Object); ok {
+		_ = p.SetPrototype(bp)
+	}
 	argv := append([]string{"dirigo", path.Join(vm.h.rootDir, c.route.File)}, c.args...)
 	_ = p.Set("argv", argv)
 	env := rt.NewObject()

@@ -13,8 +13,9 @@ import (
 	"github.com/dirigo/dirigo/runtime"
 )
 
-// vmCounter is a global module whose Load runs once per VM: it counts the
-// VMs a server creates.
+// vmCounter is a global module whose Load runs once per VM, when a script
+// first reads it: it counts the VMs that served a script reading vmMarker
+// (every script of the test does).
 func vmCounter(n *atomic.Int64) runtime.Module {
 	return runtime.Module{Global: "vmMarker", Load: func(vm *runtime.VM) (goja.Value, error) {
 		n.Add(1)
@@ -44,21 +45,21 @@ func TestSymbolForFloodReplacesVM(t *testing.T) {
 	var vms atomic.Int64
 	s := moduletest.New(t, map[string]string{
 		// About 2.4 MB of new keys per request.
-		"flood.js": `
+		"flood.js": `vmMarker;
 var id = require("http/request").getParameter("r"), pad = "x".repeat(800);
 for (var i = 0; i < 3000; i++) Symbol.for(id + ":" + i + pad);
 require("http/response").print("ok");`,
 		// 1000 new short keys per request: with same.js's 100, the limit
 		// of 10 000 keys is passed on the tenth request.
-		"many.js": `
+		"many.js": `vmMarker;
 var id = require("http/request").getParameter("r");
 for (var i = 0; i < 1000; i++) Symbol.for(id + ":" + i);
 require("http/response").print("ok");`,
 		// The same keys on every request: nothing grows.
-		"same.js": `
+		"same.js": `vmMarker;
 for (var i = 0; i < 100; i++) Symbol.for("app:" + i);
 require("http/response").print(String(Symbol.keyFor(Symbol.for("app:7"))));`,
-		"plain.js": `require("http/response").print("ok");`,
+		"plain.js": `vmMarker; require("http/response").print("ok");`,
 	}, moduletest.Options{
 		Modules: []runtime.Module{vmCounter(&vms)},
 		Runtime: func(c *runtime.Config) { c.PoolSize = 1 },
@@ -70,7 +71,7 @@ require("http/response").print(String(Symbol.keyFor(Symbol.for("app:7"))));`,
 		}
 	}
 	// A request after the others waits for the replacement of the one VM,
-	// so the count is final.
+	// so the count is final (and it counts the VM it runs on).
 	replaced := func() int64 {
 		t.Helper()
 		get("/plain")

@@ -84,6 +84,15 @@ type VM struct {
 	natives map[string]goja.Value
 	// shared holds what modules share across their globals (Shared).
 	shared map[any]goja.Value
+	// setters are the setters of tamed properties, by name (see tamer).
+	setters map[any]goja.Value
+	// tamedObjects maps the getter of a tamed property that holds a plain
+	// object (not a function) to that object: views see through it.
+	tamedObjects map[*goja.Object]*goja.Object
+	// globalObjects are the exports bound to a global name (URL, process):
+	// frozen for good, with no per-request view.
+	globalObjects map[*goja.Object]struct{}
+	freeze        goja.Callable
 	// requires caches the (frozen) require function of each folder.
 	requires  map[string]goja.Value
 	stringify goja.Callable
@@ -110,6 +119,7 @@ type VM struct {
 	modules  map[string]*moduleObject // this request's module cache, by file
 	rejected map[*goja.Promise]struct{}
 	loop     loop
+	ld       loaderState // views of native modules, async ES modules (esm.go)
 
 	// deadline is when the running script times out (Unix nanoseconds), or 0
 	// when none runs; the pool's watchdog interrupts it past that time.
@@ -133,17 +143,21 @@ func newVM(h *host) (*VM, error) {
 		rt.SetMaxCallStackSize(n)
 	}
 	vm := &VM{
-		h:        h,
-		rt:       rt,
-		base:     rt.GlobalObject(),
-		natives:  map[string]goja.Value{},
-		shared:   map[any]goja.Value{},
-		requires: map[string]goja.Value{},
-		funcs:    map[string]*moduleFunc{},
-		modules:  map[string]*moduleObject{},
-		rejected: map[*goja.Promise]struct{}{},
+		h:             h,
+		rt:            rt,
+		base:          rt.GlobalObject(),
+		natives:       map[string]goja.Value{},
+		setters:       map[any]goja.Value{},
+		shared:        map[any]goja.Value{},
+		tamedObjects:  map[*goja.Object]*goja.Object{},
+		globalObjects: map[*goja.Object]struct{}{},
+		requires:      map[string]goja.Value{},
+		funcs:         map[string]*moduleFunc{},
+		modules:       map[string]*moduleObject{},
+		rejected:      map[*goja.Promise]struct{}{},
 	}
 	vm.loop.init()
+	vm.freeze, _ = goja.AssertFunction(vm.base.Get("Object").ToObject(rt).Get("freeze"))
 	rt.SetPromiseRejectionTracker(vm.trackRejection)
 	if err := vm.installGuards(); err != nil {
 		return nil, fmt.Errorf("guarding built-ins: %w", err)
@@ -159,11 +173,7 @@ func newVM(h *host) (*VM, error) {
 		return nil, fmt.Errorf("guarding Symbol.for: %w", err)
 	}
 	for _, m := range h.globals {
-		v, err := vm.native(m, false)
-		if err != nil {
-			return nil, fmt.Errorf("loading global %s: %w", m.Global, err)
-		}
-		if err := vm.base.Set(m.Global, v); err != nil {
+		if err := vm.lazyGlobal(m); err != nil {
 			return nil, fmt.Errorf("setting global %s: %w", m.Global, err)
 		}
 	}
@@ -171,9 +181,17 @@ func newVM(h *host) (*VM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hardening VM: %w", err)
 	}
+	mk, ok := goja.AssertFunction(hv)
+	if !ok {
+		return nil, errHardenNotFunction
+	}
+	hv, err = mk(goja.Undefined(), vm.tamer())
+	if err != nil {
+		return nil, fmt.Errorf("hardening VM: %w", err)
+	}
 	harden, ok := goja.AssertFunction(hv)
 	if !ok {
-		return nil, errors.New("runtime: harden.js did not return a function")
+		return nil, errHardenNotFunction
 	}
 	vm.harden = harden
 	empty := rt.NewObject()
@@ -182,6 +200,32 @@ func newVM(h *host) (*VM, error) {
 	}
 	vm.noExports = &moduleObject{rt: rt, exports: empty, loaded: true}
 	return vm, nil
+}
+
+// lazyGlobal binds the global m.Global on the base global as an accessor
+// that loads (and freezes) the module on first use, so that a global costs
+// nothing to a VM whose scripts never touch it. Assigning the name defines
+// it on the script's own global object, as assigning a built-in's property
+// does (see tamer). A global's object is frozen and has no per-request view
+// (see View): require gives the global itself.
+func (vm *VM) lazyGlobal(m *Module) error {
+	rt := vm.rt
+	var cached goja.Value
+	get := rt.ToValue(func(goja.FunctionCall) goja.Value {
+		if cached != nil {
+			return cached
+		}
+		if vm.harden == nil {
+			panic(rt.NewTypeError("%s is not available before the VM is ready", m.Global))
+		}
+		v, err := vm.native(m, true)
+		if err != nil {
+			panic(vm.NewError(err))
+		}
+		cached = v
+		return v
+	})
+	return vm.base.DefineAccessorProperty(m.Global, get, vm.ownSetter(rt.ToValue(m.Global)), goja.FLAG_FALSE, goja.FLAG_FALSE)
 }
 
 // Runtime returns the goja runtime. It may only be used from the goroutine
@@ -270,10 +314,20 @@ func (vm *VM) native(m *Module, freeze bool) (goja.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading module %s: %w", key, err)
 	}
+	// A global function goja named after its Go symbol is named after the
+	// global (harden names the functions it finds in properties).
+	if f, ok := v.(*goja.Object); ok && m.Global != "" {
+		if _, isFn := goja.AssertFunction(f); isFn && goSymbolName.MatchString(f.Get("name").String()) {
+			_ = f.DefineDataProperty("name", vm.rt.ToValue(m.Global), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		}
+	}
 	if freeze && vm.harden != nil {
 		if _, err := vm.harden(goja.Undefined(), v); err != nil {
 			return nil, fmt.Errorf("freezing module %s: %w", key, err)
 		}
+	}
+	if o, ok := v.(*goja.Object); ok && m.Global != "" {
+		vm.globalObjects[o] = struct{}{}
 	}
 	vm.natives[key] = v
 	return v, nil
@@ -412,6 +466,9 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 		}
 		return se
 	}
+	if err := vm.awaitEntry(file); err != nil {
+		return err
+	}
 	for p := range vm.rejected {
 		return &ScriptError{File: file, Message: "Uncaught (in promise) " + describeReason(p.Result())}
 	}
@@ -467,6 +524,7 @@ func isUncatchable(err error) bool {
 
 // reset returns the VM to its state between requests.
 func (vm *VM) reset() {
+	vm.resetLoader()
 	vm.loop.reset()
 	clear(vm.modules)
 	clear(vm.rejected)
@@ -487,6 +545,7 @@ func (vm *VM) drop() {
 	vm.rt, vm.base, vm.harden = nil, nil, nil
 	vm.natives, vm.requires, vm.funcs, vm.modules, vm.rejected = nil, nil, nil, nil, nil
 	vm.shared = nil
+	vm.setters, vm.tamedObjects, vm.globalObjects, vm.freeze = nil, nil, nil, nil
 	vm.stringify, vm.parse, vm.isArray, vm.rangeErr, vm.syntaxErr = nil, nil, nil, nil, nil
 	vm.joining, vm.jsonStates, vm.noExports = nil, nil, nil
 	vm.loop.timers = nil

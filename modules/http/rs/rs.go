@@ -144,6 +144,9 @@ func (s *Shared) native(vm *runtime.VM) goja.Value {
 		}
 		return rt.NewArray(len(t.keys), p)
 	})
+	// view is the request's own view of a module object (what the script
+	// gets from require), so handlers see the same request and response.
+	dirigible.Set(o, "view", func(c goja.FunctionCall) goja.Value { return vm.View(c.Argument(0)) })
 	dirigible.Set(o, "log", func(c goja.FunctionCall) goja.Value {
 		call := vm.Call()
 		if call == nil {

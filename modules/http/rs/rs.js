@@ -371,8 +371,8 @@
 		};
 	});
 	HttpController.prototype.execute = function (req, res) {
-		req = req || request;
-		res = res || response;
+		req = req || native.view(request);
+		res = res || native.view(response);
 		var self = this;
 		var requestPath = req.getResourcePath();
 		var method = String(req.getMethod()).toLowerCase();

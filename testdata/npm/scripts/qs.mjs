@@ -1,0 +1,5 @@
+// qs, as its README shows it (ES module: the default import of a CommonJS package).
+import qs from "qs";
+import { response } from "sdk/http";
+response.print(JSON.stringify([qs.parse("a[b]=c&a[d]=e&list[]=1&list[]=2"), qs.stringify({ a: { b: "c" } }),
+	qs.stringify({ a: ["b", "c"] }, { arrayFormat: "brackets", encode: false }), qs.parse("?x=1", { ignoreQueryPrefix: true })]));
