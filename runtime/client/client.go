@@ -34,6 +34,7 @@ type Client struct {
 	named  map[string]*Session   // default and background sessions
 	all    map[*Session]struct{} // every open session
 	live   map[string]struct{}   // spool files being written
+	nbg    int                   // open background sessions
 	closed bool
 }
 

@@ -16,6 +16,7 @@ const (
 	DefaultMemoryBody       = 1 << 20
 	DefaultUserAgent        = "dirigo/dev"
 	DefaultMaxSessions      = 1024
+	DefaultMaxBackground    = 256
 	DefaultMaxTasks         = 64
 	DefaultMaxQueued        = 4096
 	DefaultMaxSpool         = 1 << 30
@@ -77,6 +78,9 @@ type Config struct {
 	// MaxSessions caps the open sessions of all kinds; 0 means
 	// DefaultMaxSessions.
 	MaxSessions int
+	// MaxBackground caps the open background sessions of this process
+	// (within MaxSessions); 0 means DefaultMaxBackground.
+	MaxBackground int
 	// MaxTasks is the size of the worker pool: how many tasks transfer at
 	// once. 0 means DefaultMaxTasks.
 	MaxTasks int
@@ -154,6 +158,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxSessions <= 0 {
 		c.MaxSessions = DefaultMaxSessions
+	}
+	if c.MaxBackground <= 0 {
+		c.MaxBackground = DefaultMaxBackground
 	}
 	if c.MaxTasks <= 0 {
 		c.MaxTasks = DefaultMaxTasks

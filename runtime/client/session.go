@@ -264,7 +264,14 @@ func (c *Client) register(s *Session) (*Session, error) {
 	}
 	if len(c.all) >= c.cfg.MaxSessions {
 		s.transport.CloseIdleConnections()
-		return nil, newError(KindLimit, CodeUnknown, "", fmt.Errorf("%w: %d sessions open", ErrLimit, len(c.all)))
+		return nil, newError(KindLimit, CodeUnknown, "", fmt.Errorf("%w: %d client sessions are open, the most allowed", ErrLimit, len(c.all)))
+	}
+	if s.cfg.Kind == Background {
+		if c.nbg >= c.cfg.MaxBackground {
+			s.transport.CloseIdleConnections()
+			return nil, newError(KindLimit, CodeUnknown, "", fmt.Errorf("%w: %d background sessions are open, the most allowed", ErrLimit, c.nbg))
+		}
+		c.nbg++
 	}
 	c.all[s] = struct{}{}
 	if s.cfg.Kind != Ephemeral {
@@ -276,6 +283,9 @@ func (c *Client) register(s *Session) (*Session, error) {
 func (c *Client) unregister(s *Session) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if _, ok := c.all[s]; ok && s.cfg.Kind == Background {
+		c.nbg--
+	}
 	delete(c.all, s)
 	if c.named[s.cfg.Identifier] == s {
 		delete(c.named, s.cfg.Identifier)
@@ -403,9 +413,11 @@ func (s *Session) Do(ctx context.Context, r *Request) (*Response, error) {
 }
 
 // NewTask creates a task and starts it (it may wait for a free worker).
-// ctx bounds the task's whole life, not just this call: pass the request's
-// context for a task that is the request's pending work, and
-// context.Background() for one that must outlive the request. onEvent,
+// For ephemeral and default sessions ctx bounds the task's whole life, not
+// just this call: pass the request's context, the task is the request's
+// pending work. A task of a background session outlives ctx (only its
+// values are kept): it runs until it completes, is cancelled, or the
+// client shuts down. onEvent,
 // if not nil, receives the task's events before the session's handlers.
 // The task keeps r until it completes; the caller must not modify it.
 //
@@ -433,6 +445,7 @@ func (s *Session) NewTask(ctx context.Context, kind TaskKind, r *Request, onEven
 			return nil, err
 		}
 		id = n
+		ctx = context.WithoutCancel(ctx)
 	}
 	return s.addTask(ctx, kind, r, onEvent, id, time.Now())
 }
