@@ -277,23 +277,24 @@ func Text(b []byte) string {
 
 // DataFile resolves a path a script gives for a file of the data folder
 // (an upload's data, a download's file): it must be inside the client's
-// spool folder or the data folder the client was configured with. A
-// "file://" prefix is accepted.
+// folder of the data folder (its spool: downloads and large bodies), never
+// elsewhere — the data folder also holds the session store and the cookie
+// keys. A "file://" prefix is accepted.
 func (b *Bridge) DataFile(p string) (string, error) {
 	p = strings.TrimPrefix(p, "file://")
 	if !filepath.IsAbs(p) {
 		return "", fmt.Errorf("%q is not an absolute path of the data folder", p)
 	}
 	p = filepath.Clean(p)
-	for _, dir := range []string{b.Client.Config().DataDir, b.Client.SpoolDir()} {
+	for _, dir := range []string{b.Client.SpoolDir()} {
 		abs, err := filepath.Abs(dir)
 		if err != nil {
 			continue
 		}
-		if rel, err := filepath.Rel(abs, p); err == nil && filepath.IsLocal(rel) {
+		if rel, err := filepath.Rel(abs, p); err == nil && rel != "." && filepath.IsLocal(rel) {
 			if real, err := filepath.EvalSymlinks(p); err == nil {
 				realDir, _ := filepath.EvalSymlinks(abs)
-				if r2, err := filepath.Rel(realDir, real); err != nil || !filepath.IsLocal(r2) {
+				if r2, err := filepath.Rel(realDir, real); err != nil || r2 == "." || !filepath.IsLocal(r2) {
 					return "", fmt.Errorf("%q leaves the data folder", p)
 				}
 			}
