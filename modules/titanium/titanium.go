@@ -548,7 +548,7 @@ func (m *module) newTask(so *session, kind client.TaskKind, arg goja.Value) goja
 }
 
 // body sets the request body from Titanium's data: bytes; a string that
-// is an absolute path (or file:// URL) of the data folder, sent as a
+// is an absolute path (or file:// URL) of the client folder of the data folder, sent as a
 // file (uploads); any other string as UTF-8 text; an object or array as
 // JSON (what ti.urlsession's dataTask does).
 func (m *module) body(r *client.Request, kind client.TaskKind, v goja.Value) {

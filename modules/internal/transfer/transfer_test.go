@@ -30,7 +30,7 @@ func TestDataFile(t *testing.T) {
 		{filepath.Join(data, "client", "..", "..", filepath.Base(outside), "secret"), false},
 		{filepath.Join(outside, "secret"), false},
 		{filepath.Join(data, "client", "link"), false}, // a symlink out of the folder
-		{"client/download-1", false},                  // relative
+		{"client/download-1", false},                   // relative
 		{"/etc/passwd", false},
 		{data, false}, // the folder itself
 		{"", false},
