@@ -23,7 +23,9 @@ import (
 	"github.com/dirigo/dirigo/modules/node/util"
 	"github.com/dirigo/dirigo/modules/sdkhttp"
 	"github.com/dirigo/dirigo/modules/security"
+	"github.com/dirigo/dirigo/modules/titanium"
 	"github.com/dirigo/dirigo/modules/utils"
+	"github.com/dirigo/dirigo/modules/voltmx"
 	"github.com/dirigo/dirigo/modules/web/base64"
 	"github.com/dirigo/dirigo/modules/web/clone"
 	"github.com/dirigo/dirigo/modules/web/dom"
@@ -104,6 +106,10 @@ func Builtin(cfg Config) []runtime.Module {
 		alias("http/v4/clientAsync", "http/client-async"),
 		alias("http/v3/clientAsync", "http/client-async"),
 	)
+	// Client sessions: Titanium's URLSession (and Ti.App.iOS events) and
+	// Volt MX's voltmx.net.HttpRequest.
+	mods = append(mods, titanium.Modules(cfg.Client)...)
+	mods = append(mods, voltmx.Modules(cfg.Client)...)
 	mods = append(mods, dirigibleApps(cfg.Configurations)...)
 	mods = append(mods, securityModules()...)
 	// The Web platform and Node's core modules (each global is loaded on
