@@ -42,7 +42,7 @@ var brands = [
 	["Promise", function () { return apply(Promise.prototype.then, this, [undefined, function () {}]); }]];
 function stateOf(o) {
 	for (var i = 0; i < brands.length; i++) {
-		try { apply(brands[i][1], o, brands[i][2] || []); return brands[i][0]; } catch (e) {}
+		try { apply(brands[i][1], o, []); return brands[i][0]; } catch (e) {}
 	}
 	return "";
 }
@@ -225,7 +225,7 @@ func hasExportedField(t reflect.Type) bool {
 // runs on the same VM (HTTP and batch, twice), and fails for every object two
 // runs both reach unless it is frozen and has no mutable internal state: such
 // an object would carry one request's data (or a planted hook) to the next.
-// It enumerates modules.Builtin and the global object, so a module added
+// It enumerates modules.Builtin(modules.Config{}) and the global object, so a module added
 // later is covered without touching the test.
 func TestNothingOutlivesARequest(t *testing.T) {
 	leaks := walkRuns(t, modules.Builtin(modules.Config{}), 4)

@@ -378,7 +378,7 @@ func TestAsyncAwait(t *testing.T) {
 	s := asyncServer(t, f, map[string]string{"await.js": `
 const a = require("test:async"), response = require("http/response");
 const seen = [];
-a.gate("other").then(v => seen.push("loop:" + v));
+a.seq("other").then(v => seen.push("loop:" + v));
 a.awaitAll(["x", "y"], n => seen.push("await:" + n));
 seen.push("returned");
 setTimeout(() => response.print(seen.join(",")), 0);`}, 0)
@@ -387,6 +387,9 @@ setTimeout(() => response.print(seen.join(",")), 0);`}, 0)
 		receive(t, f.reserved, "a reservation")
 	}
 	f.open("other") // completes first, but is not Await's
+	if n := receive(t, f.completed, "other's completion"); n != "other" {
+		t.Fatalf("%s completed first", n)
+	}
 	f.open("y")
 	receive(t, f.completed, "y's completion")
 	f.open("x")

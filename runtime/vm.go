@@ -148,9 +148,9 @@ func newVM(h *host) (*VM, error) {
 		base:          rt.GlobalObject(),
 		natives:       map[string]goja.Value{},
 		setters:       map[any]goja.Value{},
-		shared:        map[any]goja.Value{},
 		tamedObjects:  map[*goja.Object]*goja.Object{},
 		globalObjects: map[*goja.Object]struct{}{},
+		shared:        map[any]goja.Value{},
 		requires:      map[string]goja.Value{},
 		funcs:         map[string]*moduleFunc{},
 		modules:       map[string]*moduleObject{},
@@ -267,12 +267,14 @@ func (vm *VM) ParseJSON(text string) (goja.Value, error) {
 }
 
 // Shared returns the value a module keeps under key on this VM, made by
-// make on first use: what the globals of one module share (fetch, Headers,
-// Request... come from one evaluation of fetch.js). key is any comparable
-// value of the module's own (an unexported type). The value lives as long
-// as the VM, so, as a Load result, it must not capture request data; what a
-// script can reach of it must be frozen (it is, when the module's globals
-// or exports return parts of it).
+// make on first use: what several globals of one module share (fetch,
+// Headers, Request... come from one evaluation of fetch.js). key is a
+// comparable value of the module's own (an unexported type). The value is
+// deep-frozen (see [VM.Harden]) before it is kept, whole, so that a part a
+// script reaches through one global (the Response class of a fetched
+// response) is as frozen as the global that binds it. It lives as long as
+// the VM, so, as a Load result, it must not capture request data. Call it
+// from a global's Load or a function a script called, once the VM is ready.
 func (vm *VM) Shared(key any, make func() (goja.Value, error)) (goja.Value, error) {
 	if v, ok := vm.shared[key]; ok {
 		return v, nil
@@ -280,6 +282,9 @@ func (vm *VM) Shared(key any, make func() (goja.Value, error)) (goja.Value, erro
 	v, err := make()
 	if err != nil {
 		return nil, err
+	}
+	if err := vm.Harden(v); err != nil {
+		return nil, fmt.Errorf("freezing a shared value: %w", err)
 	}
 	vm.shared[key] = v
 	return v, nil
@@ -544,8 +549,8 @@ func (vm *VM) reset() {
 func (vm *VM) drop() {
 	vm.rt, vm.base, vm.harden = nil, nil, nil
 	vm.natives, vm.requires, vm.funcs, vm.modules, vm.rejected = nil, nil, nil, nil, nil
-	vm.shared = nil
 	vm.setters, vm.tamedObjects, vm.globalObjects, vm.freeze = nil, nil, nil, nil
+	vm.shared = nil
 	vm.stringify, vm.parse, vm.isArray, vm.rangeErr, vm.syntaxErr = nil, nil, nil, nil, nil
 	vm.joining, vm.jsonStates, vm.noExports = nil, nil, nil
 	vm.loop.timers = nil

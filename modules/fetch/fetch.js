@@ -1,9 +1,8 @@
 // The WHATWG fetch API over dirigo's outbound client: fetch, Headers,
-// Request, Response, FormData, Blob, File, AbortController, AbortSignal and
-// DOMException. It runs once per VM, on the first use of one of them;
-// native is the Go side (fetch.go) and base the VM's global object, read
-// when an error is made (a DOMException another module installed wins over
-// ours).
+// Request, Response, FormData, Blob, File, AbortController and AbortSignal.
+// It runs once per VM, on the first use of one of them; native is the Go
+// side (fetch.go) and base the VM's global object, whose DOMException (the
+// web platform's) makes the abort and timeout errors.
 //
 // Nothing here keeps state between calls: the only variables assigned
 // after load are the accessors the static blocks set, once. Internal state
@@ -17,31 +16,10 @@
 
 	// ---------------------------------------------------------------- errors
 
-	const codes = {
-		IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
-		NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11,
-		SyntaxError: 12, InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15,
-		TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, URLMismatchError: 21,
-		QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
-	};
-
-	class DOMException extends Error {
-		constructor(message = "", name = "Error") {
-			super(StringCtor(message));
-			defineProp(this, "name", { value: StringCtor(name), writable: true, configurable: true });
-		}
-		get code() { return codes[this.name] || 0; }
-		get [tagSym]() { return "DOMException"; }
-	}
-	for (const n in codes) {
-		const c = n.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase().replace(/_ERROR$/, "_ERR");
-		defineProp(DOMException, c, { value: codes[n], enumerable: true });
-	}
-
-	// domException makes a DOMException with the constructor the VM has.
+	// domException makes a DOMException with the VM's constructor (the web
+	// platform's global, read on first need).
 	function domException(message, name) {
-		const D = typeof base.DOMException === "function" ? base.DOMException : DOMException;
-		return new D(message, name);
+		return new base.DOMException(message, name);
 	}
 
 	// failure turns the Go side's error record into what fetch rejects with.
@@ -965,6 +943,6 @@
 	}
 
 	return {
-		fetch, Headers, Request, Response, FormData, Blob, File, AbortController, AbortSignal, DOMException,
+		fetch, Headers, Request, Response, FormData, Blob, File, AbortController, AbortSignal,
 	};
 })

@@ -226,7 +226,7 @@ func TestAbort(t *testing.T) {
   const ac = new AbortController();
   const p = fetch("UPSTREAM/pending", { signal: ac.signal });
   setTimeout(() => ac.abort(), 20);
-  out.push(await p.then(() => "no error", e => [e.name, e instanceof Error && (typeof DOMException !== "function" || e instanceof DOMException), e.code].join(" ")));
+  out.push(await p.then(() => "no error", e => [e.name, e instanceof DOMException, e.code].join(" ")));
 
   const mine = new Error("mine");
   const ac2 = new AbortController();
@@ -568,5 +568,40 @@ const text = p => p.then(r => r.text());
 	}
 	if got := s.Jar().Len(); got != 1 {
 		t.Fatalf("the session's jar holds %d cookies, want the one set through fetch", got)
+	}
+}
+
+// What one request does to the fetch globals is invisible to the next on
+// the same VM: its own globals (even one named fetch) go with it, and the
+// classes, reached through any of the globals, are frozen.
+func TestIsolation(t *testing.T) {
+	up := upstream(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "up") })
+	const probe = `
+const out = [typeof added, typeof fetch, fetch.name, typeof new Headers().evil, Object.isFrozen(Headers.prototype)];
+`
+	s := moduletest.New(t, map[string]string{
+		"plant.js": strings.ReplaceAll(printJSON+probe+`
+(async () => {
+  // Only fetch is used here: the Response class comes through it.
+  const res = await fetch("UPSTREAM/");
+  const proto = Object.getPrototypeOf(res);
+  const tryIt = f => { try { f(); return "set"; } catch (e) { return e.name; } };
+  out.push(tryIt(() => { proto.text = () => "planted"; }), tryIt(() => { Object.getPrototypeOf(res.headers).evil = 1; }));
+  globalThis.added = 1;
+  globalThis.fetch = () => "mine";
+  out.push(fetch(), typeof added, await res.text());
+  done(out);
+})().catch(fail);`, "UPSTREAM", up.URL),
+		"probe.js": strings.ReplaceAll(printJSON+probe+`
+fetch("UPSTREAM/").then(r => r.text()).then(t => { out.push(t); done(out); }, fail);`, "UPSTREAM", up.URL),
+	}, moduletest.Options{Runtime: func(c *runtime.Config) { c.PoolSize = 1 }})
+	fresh := `"undefined","function","fetch","undefined",true`
+	for i := range 2 {
+		if _, body := s.Get(t, "/plant"); body != "["+fresh+`,"TypeError","TypeError","mine","number","up"]` {
+			t.Fatalf("plant %d: %s\n%s", i, body, s.Logs())
+		}
+		if _, body := s.Get(t, "/probe"); body != "["+fresh+`,"up"]` {
+			t.Fatalf("probe %d: %s\n%s", i, body, s.Logs())
+		}
 	}
 }

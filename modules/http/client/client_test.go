@@ -11,10 +11,14 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/andybalholm/brotli"
 
 	"github.com/dirigo/dirigo/modules"
 	"github.com/dirigo/dirigo/modules/moduletest"
@@ -330,5 +334,76 @@ response.print(JSON.stringify(out));`}, up.URL, moduletest.Options{Builtin: modu
 		`"Invalid options: session must be a session identifier or a session object"]`
 	if code != 200 || body != want {
 		t.Fatalf("%d %s\nwant %s", code, body, want)
+	}
+}
+
+// Redirects are followed only when asked, up to maxRedirects; the deny
+// list applies to the first hop and to a redirect, before connecting; a
+// compressed body (gzip, br) is decoded when contentCompressionEnabled.
+func TestSyncRedirectsPolicyAndDecoding(t *testing.T) {
+	var deniedHits atomic.Int64
+	denied, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skip("no 127.0.0.2 on this machine:", err)
+	}
+	ds := &httptest.Server{Listener: denied, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		deniedHits.Add(1)
+		io.WriteString(w, "metadata")
+	})}}
+	ds.Start()
+	t.Cleanup(ds.Close)
+	text := strings.Repeat("compressible text ", 1000)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/hop/")); err == nil {
+			if n > 0 {
+				http.Redirect(w, r, "/hop/"+strconv.Itoa(n-1), http.StatusFound)
+				return
+			}
+			io.WriteString(w, "arrived")
+			return
+		}
+		switch r.URL.Path {
+		case "/to-denied":
+			http.Redirect(w, r, ds.URL+"/latest/meta-data", http.StatusFound)
+		case "/br":
+			w.Header().Set("Content-Type", "text/plain")
+			if !strings.Contains(r.Header.Get("Accept-Encoding"), "br") {
+				io.WriteString(w, "not compressed")
+				return
+			}
+			w.Header().Set("Content-Encoding", "br")
+			bw := brotli.NewWriter(w)
+			io.WriteString(bw, text)
+			bw.Close()
+		}
+	}))
+	t.Cleanup(up.Close)
+	opts := moduletest.Options{Builtin: modules.Config{Client: core.New(core.Config{DataDir: t.TempDir(),
+		Deny: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}})}}
+	s := serve(t, map[string]string{"t.js": strings.ReplaceAll(`
+const client = require("http/client"), response = require("http/response");
+const tryIt = f => { try { return f(); } catch (e) { return [e.message.replace("UPSTREAM", "U").replace("DENIED", "D"), e.code]; } };
+const status = r => [r.statusCode, r.text];
+response.print(JSON.stringify([
+  tryIt(() => status(client.get("UPSTREAM/hop/1"))[0]),
+  tryIt(() => status(client.get("UPSTREAM/hop/3", { redirectsEnabled: true, maxRedirects: 3 }))),
+  tryIt(() => status(client.get("UPSTREAM/hop/4", { redirectsEnabled: true, maxRedirects: 3 }))),
+  tryIt(() => status(client.get("UPSTREAM/hop/20", { redirectsEnabled: true }))),
+  tryIt(() => status(client.get("UPSTREAM/hop/21", { redirectsEnabled: true }))),
+  tryIt(() => client.get("DENIED/first").statusCode),
+  tryIt(() => client.get("UPSTREAM/to-denied").statusCode),
+  tryIt(() => client.get("UPSTREAM/to-denied", { redirectsEnabled: true }).statusCode),
+  tryIt(() => client.get("UPSTREAM/br").text),
+  tryIt(() => client.get("UPSTREAM/br", { contentCompressionEnabled: true }).text.length),
+]));`, "DENIED", ds.URL)}, up.URL, opts)
+	code, body := get(t, s, "/t")
+	want := `[302,[200,"arrived"],["too many redirects (U/hop/4)",-1007],[200,"arrived"],["too many redirects (U/hop/21)",-1007],` +
+		`["destination address denied by policy (D/first)",-1004],302,["destination address denied by policy (U/to-denied)",-1004],` +
+		`"not compressed",` + strconv.Itoa(len(text)) + `]`
+	if code != 200 || body != want {
+		t.Fatalf("%d\n%s\nwant\n%s", code, body, want)
+	}
+	if n := deniedHits.Load(); n != 0 {
+		t.Fatalf("the denied server got %d requests", n)
 	}
 }
