@@ -112,6 +112,18 @@ type VM struct {
 	// VM's first page).
 	pageBase *goja.Object
 
+	// kept are the modules of packages evaluated once per VM (see
+	// packages_kept.go), by file; keptGen is the generation in which their
+	// files were last checked, keptChecked tells they were checked in this
+	// request (when nothing watches the root), keeping counts the kept
+	// evaluations in progress, and keptGlobal is the global object they
+	// are evaluated against.
+	kept        map[string]*moduleObject
+	keptGen     uint64
+	keptChecked bool
+	keeping     int
+	keptGlobal  *goja.Object
+
 	call     *Call
 	modules  map[string]*moduleObject // this request's module cache, by file
 	rejected map[*goja.Promise]struct{}
@@ -150,6 +162,7 @@ func newVM(h *host) (*VM, error) {
 		requires:      map[string]goja.Value{},
 		funcs:         map[string]*moduleFunc{},
 		modules:       map[string]*moduleObject{},
+		kept:          map[string]*moduleObject{},
 		rejected:      map[*goja.Promise]struct{}{},
 	}
 	vm.loop.init()
@@ -414,7 +427,7 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 		}
 		vm.reset()
 	}()
-	if _, err := vm.evalModule(file, prog, true); err != nil {
+	if _, err := vm.evalModule(file, prog, true, false); err != nil {
 		return vm.runError(err, file)
 	}
 	if err := vm.settle(); err != nil {
@@ -473,6 +486,7 @@ func isUncatchable(err error) bool {
 
 // reset returns the VM to its state between requests.
 func (vm *VM) reset() {
+	vm.resetKept()
 	vm.resetLoader()
 	vm.loop.reset()
 	clear(vm.modules)
@@ -493,6 +507,7 @@ func (vm *VM) reset() {
 func (vm *VM) drop() {
 	vm.rt, vm.base, vm.harden = nil, nil, nil
 	vm.natives, vm.requires, vm.funcs, vm.modules, vm.rejected = nil, nil, nil, nil, nil
+	vm.kept, vm.keptGlobal = nil, nil
 	vm.setters, vm.tamedObjects, vm.globalObjects, vm.freeze = nil, nil, nil, nil
 	vm.stringify, vm.parse, vm.isArray, vm.rangeErr, vm.syntaxErr = nil, nil, nil, nil, nil
 	vm.joining, vm.jsonStates, vm.noExports = nil, nil, nil

@@ -55,6 +55,7 @@ type flags struct {
 	maxMemory       byteSize
 	maxOutput       byteSize
 	users           string
+	pkgPerRequest   bool
 }
 
 func newFlags(out io.Writer) *flags {
@@ -96,6 +97,7 @@ func newFlags(out io.Writer) *flags {
 	fs.StringVar(&f.redisPrefix, "redis-prefix", "dirigo:session:", "prefix of the Redis keys of sessions (timeouts and pool: URL parameters such as ?read_timeout=1s&pool_size=20&max_retries=2)")
 	fs.IntVar(&f.sessionParallel, "session-parallel", 2, "most requests of one session that run at once; the others wait for their turn without a VM (up to --queue-timeout, then 503)")
 	fs.StringVar(&f.users, "users", "", "users file (NAME:BCRYPT-HASH[:ROLES] lines and /PATH ROLES rules; outside --scripts): turns on HTTP Basic, the /login form and role rules; /services/ then needs a user. Read again when it changes")
+	fs.BoolVar(&f.pkgPerRequest, "packages-per-request", false, "evaluate packages (node_modules) again in every request, like the script root's files; default: once per VM, their module state kept as in Node")
 	return f
 }
 
