@@ -86,7 +86,7 @@ func TestNPMPackages(t *testing.T) {
 // npmRoot returns a folder with the npm suite installed: testdata/npm when
 // its node_modules matches the lock file, else a temporary copy installed
 // with npm ci.
-func npmRoot(t *testing.T) string {
+func npmRoot(t testing.TB) string {
 	t.Helper()
 	stale := installedMismatch(npmDir)
 	if stale == "" {

@@ -66,6 +66,11 @@ type Config struct {
 	MaxMemory int64
 	// Dev shows script errors (message, file, line, stack) in 500 responses.
 	Dev bool
+	// PackagesPerRequest evaluates the files of packages (under
+	// node_modules) again in every request, as the script root's own files
+	// are. By default a package is evaluated once per VM and file version
+	// and keeps its module state for the VM's life, as in Node.
+	PackagesPerRequest bool
 	// Logger receives the request log (info), script console output and
 	// errors (default slog.Default()).
 	Logger *slog.Logger

@@ -71,8 +71,12 @@ func (vm *VM) resetLoader() {
 
 // evalES evaluates an ES module with imports or a top-level await: its
 // imports first (waiting for async ones), then its body.
-func (vm *VM) evalES(file string, c *compiled, mf *moduleFunc, entry bool) (*moduleObject, error) {
+func (vm *VM) evalES(file string, c *compiled, mf *moduleFunc, entry, keep bool) (*moduleObject, error) {
 	rt := vm.rt
+	cache := vm.modules
+	if keep {
+		cache = vm.kept
+	}
 	var m *moduleObject
 	exports, module := goja.Value(goja.Undefined()), goja.Value(goja.Undefined())
 	if entry && c.plain && !c.async {
@@ -80,11 +84,11 @@ func (vm *VM) evalES(file string, c *compiled, mf *moduleFunc, entry bool) (*mod
 		m = vm.noExports
 	} else {
 		m = &moduleObject{rt: rt, id: mf.id, filename: mf.filename, exports: rt.NewObject(), evaluating: true,
-			merge: c.esmExports, vm: vm}
+			merge: c.esmExports, vm: vm, prog: c.prog}
 		m.obj = rt.NewDynamicObject(m)
 		exports, module = m.exports, m.obj
 	}
-	vm.modules[file] = m
+	cache[file] = m
 	dir := path.Dir(file)
 	var waits []goja.Value
 	var later []*importRecord // checked once the async imports are done
@@ -92,7 +96,7 @@ func (vm *VM) evalES(file string, c *compiled, mf *moduleFunc, entry bool) (*mod
 		imp := &c.imports[i]
 		v, dep, err := vm.load(dir, imp.spec, modeImport)
 		if err != nil {
-			delete(vm.modules, file)
+			delete(cache, file)
 			return nil, linkFailure(file, imp, err)
 		}
 		if dep != nil && dep.promise != nil {
@@ -102,13 +106,13 @@ func (vm *VM) evalES(file string, c *compiled, mf *moduleFunc, entry bool) (*mod
 				later = append(later, imp)
 				continue
 			case goja.PromiseStateRejected:
-				delete(vm.modules, file)
+				delete(cache, file)
 				return nil, vm.rejectionError(dep.promise.Result(), file)
 			}
 		}
 		if dep == nil || !dep.evaluating {
 			if err := vm.checkImport(file, imp, v); err != nil {
-				delete(vm.modules, file)
+				delete(cache, file)
 				return nil, err
 			}
 		}
@@ -117,12 +121,15 @@ func (vm *VM) evalES(file string, c *compiled, mf *moduleFunc, entry bool) (*mod
 		// The script exports nothing, but its evaluation is a promise of
 		// its own (the VM's noExports is shared by every request).
 		m = &moduleObject{rt: rt, exports: m.exports, evaluating: true}
-		vm.modules[file] = m
+		cache[file] = m
 	}
 	if len(waits) == 0 {
 		v, err := mf.fn(exports, exports, mf.require, module, mf.filename, mf.dirname)
 		m.evaluating = false
 		if err != nil {
+			if keep {
+				delete(cache, file)
+			}
 			return nil, err
 		}
 		if c.async {

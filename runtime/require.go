@@ -31,8 +31,14 @@ type moduleFunc struct {
 // wrapper function itself is made once per VM and program: scripts cannot
 // reach it (strict code has no arguments.callee). An ES module with imports
 // or a top-level await is evaluated by evalES.
-func (vm *VM) evalModule(file string, c *compiled, entry bool) (*moduleObject, error) {
-	if m, ok := vm.modules[file]; ok {
+//
+// With keep set the module is a package's (see packages_kept.go): it goes to
+// the VM's kept modules instead of the request's.
+func (vm *VM) evalModule(file string, c *compiled, entry, keep bool) (*moduleObject, error) {
+	cache := vm.modules
+	if keep {
+		cache = vm.kept
+	} else if m, ok := cache[file]; ok {
 		return m, nil
 	}
 	if c.page != nil || c.static {
@@ -46,7 +52,7 @@ func (vm *VM) evalModule(file string, c *compiled, entry bool) (*moduleObject, e
 		return nil, err
 	}
 	if c.async || len(c.imports) > 0 {
-		return vm.evalES(file, c, mf, entry)
+		return vm.evalES(file, c, mf, entry, keep)
 	}
 	rt := vm.rt
 	if entry && c.plain {
@@ -57,13 +63,16 @@ func (vm *VM) evalModule(file string, c *compiled, entry bool) (*moduleObject, e
 		_, err := mf.fn(undef, undef, mf.require, undef, mf.filename, mf.dirname)
 		return vm.noExports, err
 	}
-	m := &moduleObject{rt: rt, id: mf.id, filename: mf.filename, exports: rt.NewObject()}
+	m := &moduleObject{rt: rt, id: mf.id, filename: mf.filename, exports: rt.NewObject(), prog: c.prog}
 	m.obj = rt.NewDynamicObject(m)
-	vm.modules[file] = m
+	cache[file] = m
 	m.evaluating = true
 	_, err = mf.fn(m.exports, m.exports, mf.require, m.obj, mf.filename, mf.dirname)
 	m.evaluating = false
 	if err != nil {
+		if keep {
+			delete(cache, file)
+		}
 		return nil, err
 	}
 	m.loaded = true
@@ -120,6 +129,9 @@ type moduleObject struct {
 	// replacing it, so the other module sees them (see esm.go).
 	shared, merge bool
 	vm            *VM
+	// prog is the program the module was evaluated from: a kept module is
+	// dropped when its file changed.
+	prog *goja.Program
 }
 
 // Get implements goja.DynamicObject.
@@ -267,10 +279,17 @@ func (vm *VM) require(dir, spec string, mode requireMode) (goja.Value, error) {
 // the script root.
 func (vm *VM) load(dir, spec string, mode requireMode) (goja.Value, *moduleObject, error) {
 	inPackage := strings.Contains(dir, "node_modules")
+	keep := vm.keepFrom(dir, inPackage)
+	view := vm.nativeView
+	if keep {
+		// A kept module gets the native exports themselves (frozen, with
+		// no request's additions): a view ends with the request.
+		view = func(v goja.Value) goja.Value { return v }
+	}
 	if !inPackage {
 		if m := vm.h.natives[spec]; m != nil {
 			v, err := vm.native(m, true)
-			return vm.nativeView(v), nil, err
+			return view(v), nil, err
 		}
 	}
 	gen := vm.call.gen
@@ -280,12 +299,12 @@ func (vm *VM) load(dir, spec string, mode requireMode) (goja.Value, *moduleObjec
 			r := v.(resolvedFile)
 			if r.native != nil {
 				v, err := vm.native(r.native, true)
-				return vm.nativeView(v), nil, err
+				return view(v), nil, err
 			}
 			if r.empty {
 				return vm.noExports.exports, nil, nil
 			}
-			return vm.requireFile(spec, r.file, mode)
+			return vm.requireFile(spec, r.file, mode, keep)
 		}
 	}
 	r, err := vm.h.resolve(dir, spec, mode)
@@ -299,11 +318,11 @@ func (vm *VM) load(dir, spec string, mode requireMode) (goja.Value, *moduleObjec
 	switch {
 	case r.native != nil:
 		v, err := vm.native(r.native, true)
-		return vm.nativeView(v), nil, err
+		return view(v), nil, err
 	case r.empty:
 		return vm.noExports.exports, nil, nil
 	}
-	return vm.requireFile(spec, r.file, mode)
+	return vm.requireFile(spec, r.file, mode, keep)
 }
 
 // resolve finds what spec names from a module in dir: a native module, a
@@ -377,10 +396,22 @@ type resolvedFile struct {
 	empty  bool    // a module the package's browser map turns off
 }
 
-// requireFile evaluates file (once per request) and returns its exports and
-// module. A module with a top-level await is not even started for a
-// require() from CommonJS, which could not wait for it.
-func (vm *VM) requireFile(spec, file string, mode requireMode) (goja.Value, *moduleObject, error) {
+// requireFile evaluates file (once per request, or once per VM for a
+// package's file, see packages_kept.go) and returns its exports and module.
+// keep tells that the module requiring it is kept. A module with a
+// top-level await is not even started for a require() from CommonJS, which
+// could not wait for it.
+func (vm *VM) requireFile(spec, file string, mode requireMode, keep bool) (goja.Value, *moduleObject, error) {
+	keep = keep || (vm.keepPackages() && isPackageFile(file))
+	if keep {
+		vm.checkKept()
+		if m, ok := vm.kept[file]; ok {
+			if m.evaluating {
+				m.shared = true
+			}
+			return m.exports, m, nil
+		}
+	}
 	if m, ok := vm.modules[file]; ok {
 		if m.evaluating {
 			m.shared = true
@@ -397,7 +428,14 @@ func (vm *VM) requireFile(spec, file string, mode requireMode) (goja.Value, *mod
 	if c.async && mode == modeRequire {
 		return nil, nil, fmt.Errorf("require('%s'): %w", spec, errRequireAsync)
 	}
-	m, err := vm.evalModule(file, c, false)
+	if keep && !c.async {
+		m, err := vm.evalKept(file, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		return m.exports, m, nil
+	}
+	m, err := vm.evalModule(file, c, false, false)
 	if err != nil {
 		return nil, nil, err
 	}

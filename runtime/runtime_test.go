@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -246,9 +247,11 @@ func TestHotReload(t *testing.T) {
 	if code, body := get("/sub/new"); code != 200 || body != "5" {
 		t.Fatalf("new file in new folder: %d %q", code, body)
 	}
-	if err := removeFile(s.Dir, "hello.js"); err != nil {
-		t.Fatal(err)
-	}
+	s.Edit(t, func() {
+		if err := removeFile(s.Dir, "hello.js"); err != nil {
+			t.Fatal(err)
+		}
+	})
 	if code, _ := get("/hello"); code != 404 {
 		t.Fatalf("after delete: %d", code)
 	}
@@ -351,5 +354,32 @@ func TestSlowBodyIsBounded(t *testing.T) {
 	}
 	if !strings.Contains(s.Logs(), "status=408") {
 		t.Fatalf("no 408 in the log:\n%s", s.Logs())
+	}
+}
+
+// TestWatcherSeesEdits: the watcher reads inotify events on its own
+// goroutine (no system call per request); each edit moves the generation
+// on within moduletest.EditBound (Edit fails the test otherwise), and the
+// request after it sees the edit. Many edits in a row each move it on.
+func TestWatcherSeesEdits(t *testing.T) {
+	s := moduletest.New(t, map[string]string{"v.js": `require("http/response").print("0");`}, moduletest.Options{})
+	if s.Runtime.Generation() == 0 {
+		t.Skip("no file watching on this system")
+	}
+	for i := 1; i <= 20; i++ {
+		before := s.Runtime.Generation()
+		v := strconv.Itoa(i)
+		s.Write(t, "v.js", `require("http/response").print("`+v+`");`)
+		if after := s.Runtime.Generation(); after <= before {
+			t.Fatalf("edit %d: generation %d after %d", i, after, before)
+		}
+		if resp, body := s.Get(t, "/v"); resp.StatusCode != 200 || body != v {
+			t.Fatalf("edit %d: %d %q", i, resp.StatusCode, body)
+		}
+	}
+	s.Write(t, "new/deep/x.js", `require("http/response").print("x");`)
+	s.Write(t, "new/deep/x.js", `require("http/response").print("y");`) // in a folder made after start
+	if resp, body := s.Get(t, "/new/deep/x"); resp.StatusCode != 200 || body != "y" {
+		t.Fatalf("new folder: %d %q", resp.StatusCode, body)
 	}
 }

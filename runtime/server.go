@@ -86,6 +86,13 @@ func NewServer(cfg Config, modules ...Module) (*Server, error) {
 	return s, nil
 }
 
+// Generation tells when the script root changed: it moves on after the
+// watcher took in a batch of changes, and is 0 when nothing watches the root
+// (then every request checks its files). An edit is seen by the requests
+// that start after the generation moved on; tests that edit a file wait for
+// that (see moduletest.Server.Write).
+func (s *Server) Generation() uint64 { return s.generation() }
+
 // generation returns the watcher's generation (0 without a watcher).
 func (s *Server) generation() uint64 {
 	if s.watch == nil {

@@ -115,6 +115,18 @@ type VM struct {
 	// VM's first page).
 	pageBase *goja.Object
 
+	// kept are the modules of packages evaluated once per VM (see
+	// packages_kept.go), by file; keptGen is the generation in which their
+	// files were last checked, keptChecked tells they were checked in this
+	// request (when nothing watches the root), keeping counts the kept
+	// evaluations in progress, and keptGlobal is the global object they
+	// are evaluated against.
+	kept        map[string]*moduleObject
+	keptGen     uint64
+	keptChecked bool
+	keeping     int
+	keptGlobal  *goja.Object
+
 	call     *Call
 	modules  map[string]*moduleObject // this request's module cache, by file
 	rejected map[*goja.Promise]struct{}
@@ -154,6 +166,7 @@ func newVM(h *host) (*VM, error) {
 		requires:      map[string]goja.Value{},
 		funcs:         map[string]*moduleFunc{},
 		modules:       map[string]*moduleObject{},
+		kept:          map[string]*moduleObject{},
 		rejected:      map[*goja.Promise]struct{}{},
 	}
 	vm.loop.init()
@@ -460,7 +473,7 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 		}
 		vm.reset()
 	}()
-	m, err := vm.evalModule(file, prog, true)
+	m, err := vm.evalModule(file, prog, true, false)
 	if err != nil {
 		return vm.runError(err, file)
 	}
@@ -535,6 +548,7 @@ func isUncatchable(err error) bool {
 
 // reset returns the VM to its state between requests.
 func (vm *VM) reset() {
+	vm.resetKept()
 	vm.resetLoader()
 	vm.loop.reset()
 	clear(vm.modules)
@@ -555,6 +569,7 @@ func (vm *VM) reset() {
 func (vm *VM) drop() {
 	vm.rt, vm.base, vm.harden = nil, nil, nil
 	vm.natives, vm.requires, vm.funcs, vm.modules, vm.rejected = nil, nil, nil, nil, nil
+	vm.kept, vm.keptGlobal = nil, nil
 	vm.setters, vm.tamedObjects, vm.globalObjects, vm.freeze = nil, nil, nil, nil
 	vm.shared = nil
 	vm.stringify, vm.parse, vm.isArray, vm.rangeErr, vm.syntaxErr = nil, nil, nil, nil, nil

@@ -67,6 +67,7 @@ type flags struct {
 	clientRetention     time.Duration
 	clientGrace         time.Duration
 	clientInstance      string
+	pkgPerRequest       bool
 }
 
 func newFlags(out io.Writer) *flags {
@@ -120,6 +121,7 @@ func newFlags(out io.Writer) *flags {
 	fs.DurationVar(&f.clientRetention, "client-retention", outbound.DefaultRetention, "how long a finished client task's result (record, body, download file) and an undelivered listener event are kept")
 	fs.DurationVar(&f.clientGrace, "client-grace", 10*time.Second, "on shutdown, how long running client tasks may go on before they are cancelled (background downloads are then restarted by the next start)")
 	fs.StringVar(&f.clientInstance, "client-instance", "", "name of this process in the client task records it writes, stable across restarts and unique among the processes sharing a Redis; default: host name and --addr port")
+	fs.BoolVar(&f.pkgPerRequest, "packages-per-request", false, "evaluate packages (node_modules) again in every request, like the script root's files; default: once per VM, their module state kept as in Node")
 	return f
 }
 

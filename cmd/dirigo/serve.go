@@ -137,20 +137,21 @@ func serve(ctx context.Context, f *flags, sys system) error {
 	maxMemory := f.maxMemory.bytes()
 	setMemoryLimit(maxMemory, logger)
 	srv, err := runtime.NewServer(runtime.Config{
-		Root:           root,
-		Sessions:       mgr,
-		PoolSize:       f.pool,
-		QueueTimeout:   f.queueTimeout,
-		Timeout:        orNone(f.timeout),
-		MaxBodyBytes:   f.maxBody,
-		MaxOutput:      f.maxOutput.bytes(),
-		MaxMemory:      maxMemory,
-		Dev:            f.dev,
-		Logger:         logger,
-		Observer:       m,
-		AccessLog:      lg.access,
-		TrustedProxies: trusted,
-		Auth:           authOf(users),
+		Root:               root,
+		Sessions:           mgr,
+		PoolSize:           f.pool,
+		QueueTimeout:       f.queueTimeout,
+		Timeout:            orNone(f.timeout),
+		MaxBodyBytes:       f.maxBody,
+		MaxOutput:          f.maxOutput.bytes(),
+		MaxMemory:          maxMemory,
+		Dev:                f.dev,
+		Logger:             logger,
+		PackagesPerRequest: f.pkgPerRequest,
+		Observer:           m,
+		AccessLog:          lg.access,
+		TrustedProxies:     trusted,
+		Auth:               authOf(users),
 	}, modules.Builtin(modules.Config{Client: oc, Configurations: configs})...)
 	if err != nil {
 		return err

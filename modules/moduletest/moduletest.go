@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dirigo/dirigo/modules"
 	"github.com/dirigo/dirigo/runtime"
@@ -126,11 +127,38 @@ func WriteFile(t testing.TB, dir, name, content string) {
 	}
 }
 
-// Write writes a file into the script root.
+// Write writes a file into the script root and waits until the server's
+// watcher has seen a change (see runtime.Server.Generation), so that the
+// next request sees the edit.
 func (s *Server) Write(t testing.TB, name, content string) {
 	t.Helper()
-	WriteFile(t, s.Dir, name, content)
+	s.Edit(t, func() { WriteFile(t, s.Dir, name, content) })
 }
+
+// Edit runs change (an edit of the script root) and waits until the
+// server's watcher has taken in a change made after the call began: the
+// next request sees it. Without a watcher there is nothing to wait for.
+// It fails the test when the watcher takes more than EditBound.
+func (s *Server) Edit(t testing.TB, change func()) {
+	t.Helper()
+	before := s.Runtime.Generation()
+	change()
+	if before == 0 {
+		return
+	}
+	deadline := time.Now().Add(EditBound)
+	for s.Runtime.Generation() == before {
+		if time.Now().After(deadline) {
+			t.Fatalf("the watcher did not see an edit within %v", EditBound)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// EditBound is how long Edit waits for the watcher: far beyond the
+// watcher's stated lag (about 10 ms on a saturated machine), so that only a
+// watcher that missed the edit fails.
+const EditBound = 5 * time.Second
 
 // Logs returns what the server logged so far.
 func (s *Server) Logs() string { return s.logs.String() }

@@ -1,0 +1,2 @@
+// hello beside the packages: the baseline of BenchmarkNPMRequest.
+require("http/response").print("Hello World");
