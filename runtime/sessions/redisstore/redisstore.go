@@ -81,6 +81,10 @@ type Config struct {
 	// whose lease ended cannot write (ErrUnavailable). Keep it above the
 	// time Redis may take to answer (the timeouts times the retries).
 	LockTTL time.Duration
+	// Client names the Redis client library: "go-redis" (the default) or
+	// "rueidis" (auto-pipelining; kept for the comparison in
+	// docs/PERFORMANCE.md). The URL parameter client=NAME sets it too.
+	Client string
 	// Logger receives warnings: Redis not answering at Open, malformed
 	// sessions, failed unlocks (default slog.Default()).
 	Logger *slog.Logger
@@ -88,7 +92,8 @@ type Config struct {
 
 // Store keeps sessions in Redis. It is safe for concurrent use.
 type Store struct {
-	client        *redis.Client
+	conn          conn
+	addr          string // host:port of the server
 	prefix        string
 	lockTTL       time.Duration
 	unlockTimeout time.Duration // bounds an unlock, which has no caller context
@@ -126,6 +131,20 @@ func Open(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Client == "" {
+		cfg.Client = clientOf(cfg.URL)
+	}
+	var c conn
+	switch cfg.Client {
+	case "", "go-redis":
+		c = goRedis{redis.NewClient(opt)}
+	case "rueidis":
+		if c, err = newRueidis(opt); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("redisstore: unknown client %q (go-redis or rueidis)", cfg.Client)
+	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = DefaultPrefix
 	}
@@ -139,7 +158,8 @@ func Open(cfg Config) (*Store, error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Store{
-		client:        redis.NewClient(opt),
+		conn:          c,
+		addr:          opt.Addr,
 		prefix:        cfg.Prefix,
 		lockTTL:       cfg.LockTTL,
 		unlockTimeout: opt.DialTimeout + opt.WriteTimeout + opt.ReadTimeout,
@@ -152,7 +172,7 @@ func Open(cfg Config) (*Store, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opt.DialTimeout+opt.ReadTimeout)
 	defer cancel()
-	if err := s.client.Ping(ctx).Err(); err != nil {
+	if err := s.conn.ping(ctx); err != nil {
 		s.log.Warn("redis session store is not answering; session requests fail with 503 until it does",
 			"addr", opt.Addr, "error", err)
 	}
@@ -164,7 +184,7 @@ func options(cfg Config) (*redis.Options, error) {
 	if cfg.URL == "" {
 		return nil, errors.New("redisstore: no URL")
 	}
-	opt, err := redis.ParseURL(cfg.URL)
+	opt, err := redis.ParseURL(withoutClient(cfg.URL))
 	if err != nil {
 		// A url.Error quotes the URL, and with it the password.
 		if ue := (*url.Error)(nil); errors.As(err, &ue) {
@@ -220,7 +240,7 @@ func pick[T comparable](vs ...T) T {
 // connections to Redis. Locks still held end with their leases.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
-	return s.client.Close()
+	return s.conn.close()
 }
 
 // clock returns the monotonic time since the store was opened, in
@@ -237,4 +257,26 @@ func (s *Store) lockKey(key string) string { return s.prefix + "lock:" + key }
 // unavailable wraps a Redis failure: the store failed or did not answer.
 func unavailable(doing string, err error) error {
 	return fmt.Errorf("%w: %s: %w", sessions.ErrUnavailable, doing, err)
+}
+
+// clientOf returns the URL parameter client, or "".
+func clientOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("client")
+}
+
+// withoutClient returns rawURL without its client parameter, which go-redis
+// would refuse.
+func withoutClient(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || !u.Query().Has("client") {
+		return rawURL
+	}
+	q := u.Query()
+	q.Del("client")
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +24,9 @@ import (
 func open(t testing.TB, srv *redistest.Server, cfg redisstore.Config) *redisstore.Store {
 	t.Helper()
 	cfg.URL = srv.URL()
+	if cfg.Client == "" {
+		cfg.Client = os.Getenv("DIRIGO_TEST_REDIS_CLIENT")
+	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = "test:" + rand.Text() + ":"
 	}
