@@ -92,6 +92,10 @@ type Config struct {
 
 // Store keeps sessions in Redis. It is safe for concurrent use.
 type Store struct {
+	// client is a go-redis client on the server. It connects on first
+	// use: the session path goes through conn, which is this client only
+	// when Config.Client is "go-redis".
+	client        *redis.Client
 	conn          conn
 	addr          string // host:port of the server
 	prefix        string
@@ -134,12 +138,14 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.Client == "" {
 		cfg.Client = clientOf(cfg.URL)
 	}
+	client := redis.NewClient(opt)
 	var c conn
 	switch cfg.Client {
 	case "", "go-redis":
-		c = goRedis{redis.NewClient(opt)}
+		c = goRedis{client}
 	case "rueidis":
 		if c, err = newRueidis(opt); err != nil {
+			_ = client.Close()
 			return nil, err
 		}
 	default:
@@ -158,6 +164,7 @@ func Open(cfg Config) (*Store, error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Store{
+		client:        client,
 		conn:          c,
 		addr:          opt.Addr,
 		prefix:        cfg.Prefix,
@@ -240,7 +247,11 @@ func pick[T comparable](vs ...T) T {
 // connections to Redis. Locks still held end with their leases.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
-	return s.conn.close()
+	err := s.conn.close()
+	if _, ok := s.conn.(goRedis); !ok {
+		err = errors.Join(err, s.client.Close())
+	}
+	return err
 }
 
 // clock returns the monotonic time since the store was opened, in
