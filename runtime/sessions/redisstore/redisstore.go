@@ -20,6 +20,10 @@
 // session in the same round trip, and the last write releases the lock, so
 // a request costs two round trips: lock and read, write and unlock.
 //
+// The session path runs on rueidis (auto-pipelining: the commands of
+// concurrent requests share a few connections and go out in batches), or on
+// go-redis when Config.Client says so; see conn.
+//
 // Every Redis failure comes back within the configured timeouts as an error
 // wrapping sessions.ErrUnavailable (the manager answers 503). The store keeps
 // no "down" state: the next call after Redis is back succeeds.
@@ -81,9 +85,12 @@ type Config struct {
 	// whose lease ended cannot write (ErrUnavailable). Keep it above the
 	// time Redis may take to answer (the timeouts times the retries).
 	LockTTL time.Duration
-	// Client names the Redis client library: "go-redis" (the default) or
-	// "rueidis" (auto-pipelining; kept for the comparison in
-	// docs/PERFORMANCE.md). The URL parameter client=NAME sets it too.
+	// Client names the Redis client library of the session path:
+	// "rueidis" (the default: one group of auto-pipelined connections,
+	// which costs about half the CPU per request under load, see
+	// docs/PERFORMANCE.md) or "go-redis" (a pool of PoolSize connections,
+	// one command per connection at a time). The URL parameter client=NAME
+	// sets it too. PoolSize applies to go-redis only.
 	Client string
 	// Logger receives warnings: Redis not answering at Open, malformed
 	// sessions, failed unlocks (default slog.Default()).
@@ -141,9 +148,9 @@ func Open(cfg Config) (*Store, error) {
 	client := redis.NewClient(opt)
 	var c conn
 	switch cfg.Client {
-	case "", "go-redis":
+	case "go-redis":
 		c = goRedis{client}
-	case "rueidis":
+	case "", "rueidis":
 		if c, err = newRueidis(opt); err != nil {
 			_ = client.Close()
 			return nil, err

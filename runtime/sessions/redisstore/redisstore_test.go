@@ -59,9 +59,16 @@ func meta(idle, life time.Duration) sessions.Meta {
 	return sessions.Meta{Created: now, Accessed: now, MaxIdle: idle, Deadline: now.Add(life)}
 }
 
+// TestConformance runs the shared store suite on each client. The other
+// tests run on the default client, or on the one DIRIGO_TEST_REDIS_CLIENT
+// names.
 func TestConformance(t *testing.T) {
 	srv := redistest.Start(t)
-	storetest.Run(t, func(t *testing.T) sessions.Store { return open(t, srv, redisstore.Config{}) })
+	for _, c := range clients {
+		t.Run(c, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) sessions.Store { return open(t, srv, redisstore.Config{Client: c}) })
+		})
+	}
 }
 
 // TestTTL checks that every write leaves the hash with the TTL of its meta:
