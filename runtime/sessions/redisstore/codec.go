@@ -29,7 +29,7 @@ const (
 )
 
 // metaArgs appends the meta fields and values of m to args.
-func metaArgs(args []any, m sessions.Meta) []any {
+func metaArgs(args []string, m sessions.Meta) []string {
 	return append(args,
 		fieldCreated, formatTime(m.Created),
 		fieldAccessed, formatTime(m.Accessed),
@@ -39,7 +39,7 @@ func metaArgs(args []any, m sessions.Meta) []any {
 }
 
 // attrArgs appends the field and value of every attribute in attrs to args.
-func attrArgs(args []any, attrs map[string]sessions.Attr) []any {
+func attrArgs(args []string, attrs map[string]sessions.Attr) []string {
 	for name, a := range attrs {
 		args = append(args, attrPrefix+name, encodeAttr(a))
 	}
@@ -47,11 +47,14 @@ func attrArgs(args []any, attrs map[string]sessions.Attr) []any {
 }
 
 // encodeAttr returns the stored form of a: "<seq> <value>".
-func encodeAttr(a sessions.Attr) []byte {
-	b := make([]byte, 0, 21+len(a.Value))
-	b = strconv.AppendUint(b, a.Seq, 10)
-	b = append(b, ' ')
-	return append(b, a.Value...)
+func encodeAttr(a sessions.Attr) string {
+	var b strings.Builder
+	b.Grow(21 + len(a.Value))
+	var num [20]byte
+	b.Write(strconv.AppendUint(num[:0], a.Seq, 10))
+	b.WriteByte(' ')
+	b.Write(a.Value)
+	return b.String()
 }
 
 func formatTime(t time.Time) string {

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -19,7 +20,8 @@ import (
 func TestRetriedWrites(t *testing.T) {
 	s, m := openTest(t, "retry:")
 	ctx := context.Background()
-	twice := func(name string, sc *redis.Script, keys []string, args []any) {
+	rdb := direct(t, s)
+	twice := func(name string, sc *script, keys, args []string) {
 		t.Helper()
 		for i := range 2 {
 			r, err := s.run(ctx, sc, keys, args, name)
@@ -29,19 +31,19 @@ func TestRetriedWrites(t *testing.T) {
 		}
 	}
 	key, newKey := storetest.Key(), storetest.Key()
-	args := []any{ttl(m, m.Created), "create-token", "", 0, fieldToken, "create-token"}
+	args := []string{itoa(ttl(m, m.Created)), "create-token", "", "0", fieldToken, "create-token"}
 	args = metaArgs(args, m)
-	args[3] = len(args) - 4
+	args[3] = itoa(int64(len(args) - 4))
 	twice("create", s.scripts.create, []string{s.hashKey(key)}, args)
 	twice("update", s.scripts.update, []string{s.hashKey(key), s.lockKey(key)}, changeArgs(&sessions.Change{Meta: m}, "", ""))
 	// Under a lock: the update that releases it finds its token in the
 	// hash when it runs again.
-	if err := s.client.Set(ctx, s.lockKey(key), "held-token", time.Minute).Err(); err != nil {
+	if err := rdb.Set(ctx, s.lockKey(key), "held-token", time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
 	twice("update under the lock", s.scripts.update, []string{s.hashKey(key), s.lockKey(key)}, changeArgs(&sessions.Change{Meta: m}, "", "held-token"))
 	twice("update and unlock", s.scripts.updateUnlock, []string{s.hashKey(key), s.lockKey(key)}, changeArgs(&sessions.Change{Meta: m}, "held-token", "held-token"))
-	if n := s.client.Exists(ctx, s.lockKey(key)).Val(); n != 0 {
+	if n := rdb.Exists(ctx, s.lockKey(key)).Val(); n != 0 {
 		t.Fatal("the update and unlock left the lock")
 	}
 	twice("rotate", s.scripts.rotate, []string{s.hashKey(key), s.hashKey(newKey), s.lockKey(key)}, changeArgs(&sessions.Change{Meta: m}, "rotate-token", ""))
@@ -180,7 +182,7 @@ func TestPrefetch(t *testing.T) {
 	if held() {
 		t.Fatal("unlock left the prefetched hash")
 	}
-	if err := s.client.HSet(ctx, s.hashKey(key), "a:n", "1 3").Err(); err != nil {
+	if err := direct(t, s).HSet(ctx, s.hashKey(key), "a:n", "1 3").Err(); err != nil {
 		t.Fatal(err)
 	}
 	load("3")
@@ -204,11 +206,20 @@ func TestPrefetch(t *testing.T) {
 func openTest(t *testing.T, prefix string) (*Store, sessions.Meta) {
 	t.Helper()
 	srv := redistest.Start(t)
-	s, err := Open(Config{URL: srv.URL(), Prefix: prefix})
+	s, err := Open(Config{URL: srv.URL(), Prefix: prefix, Client: os.Getenv("DIRIGO_TEST_REDIS_CLIENT")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	now := time.Now()
 	return s, sessions.Meta{Created: now, Accessed: now, MaxIdle: time.Minute, Deadline: now.Add(time.Hour)}
+}
+
+// direct returns a plain go-redis client on the server of s, to look behind
+// the store.
+func direct(t *testing.T, s *Store) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.addr})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
 }

@@ -10,8 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/dirigo/dirigo/runtime/sessions"
 )
 
@@ -78,7 +76,7 @@ func (s *Store) Lock(ctx context.Context, key string) (func(), error) {
 		// The lock may have been taken before the reply was lost, or
 		// be taken late by a command a stalled Redis runs when it resumes.
 		s.releaseSoon(lk, token)
-		if ctx.Err() != nil {
+		if ended(ctx) {
 			// The caller's time ran out (waiting here or for the
 			// requests of this process): the session is busy.
 			return nil, busy(ctx)
@@ -190,8 +188,9 @@ func (s *Store) renew(h *heldLock) {
 	}
 	sent := s.clock()
 	ctx, cancel := context.WithTimeout(context.Background(), s.renewEvery)
-	ok, err := s.scripts.renew.Run(ctx, s.client, []string{h.lk}, h.token, s.lockTTL.Milliseconds()).Bool()
+	n, err := s.conn.evalInt(ctx, s.scripts.renew, []string{h.lk}, []string{h.token, itoa(s.lockTTL.Milliseconds())})
 	cancel()
+	ok := n != 0
 	switch {
 	case h.done.Load():
 		return
@@ -248,19 +247,11 @@ func (s *Store) UpdateAndUnlock(ctx context.Context, key string, c *sessions.Cha
 // the session hash it reads for the next Load of key. It reports false when
 // another holder has the lock.
 func (s *Store) lockAndLoad(ctx context.Context, key, lk, token string) (bool, error) {
-	v, err := s.scripts.lock.Run(ctx, s.client, []string{lk, s.hashKey(key)}, token, s.lockTTL.Milliseconds()).Result()
+	h, got, err := s.conn.evalHash(ctx, s.scripts.lock, []string{lk, s.hashKey(key)}, []string{token, itoa(s.lockTTL.Milliseconds())})
 	switch {
-	case errors.Is(err, redis.Nil):
-		return false, nil
-	case err != nil:
+	case err != nil || !got:
 		return false, err
-	}
-	if flat, ok := v.([]any); ok {
-		h := make(map[string]string, len(flat)/2)
-		for i := 0; i+1 < len(flat); i += 2 {
-			f, _ := flat[i].(string)
-			h[f], _ = flat[i+1].(string)
-		}
+	case h != nil:
 		s.prefetch.Store(key, h)
 	}
 	return true, nil
@@ -285,7 +276,8 @@ func (s *Store) release(lk, token string, logFailure bool) {
 func (s *Store) unlockOnce(lk, token string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.unlockTimeout)
 	defer cancel()
-	return s.scripts.unlock.Run(ctx, s.client, []string{lk}, token).Err()
+	_, err := s.conn.evalInt(ctx, s.scripts.unlock, []string{lk}, []string{token})
+	return err
 }
 
 // releaseSoon deletes the lock lk if it holds token, in the background, for
@@ -314,7 +306,7 @@ func (s *Store) releaseSoon(lk, token string) {
 				continue
 			}
 			answered = 0
-			if errors.Is(err, redis.ErrClosed) || time.Now().After(deadline) {
+			if errors.Is(err, errClosed) || time.Now().After(deadline) {
 				return
 			}
 			t := time.NewTimer(wait)
@@ -332,4 +324,14 @@ func (s *Store) releaseSoon(lk, token string) {
 // busy is the error of a Lock whose context ended while the lock was held.
 func busy(ctx context.Context) error {
 	return fmt.Errorf("%w: waiting for the session lock in redis: %w", sessions.ErrBusy, context.Cause(ctx))
+}
+
+// ended reports whether ctx is done or its deadline has passed (a socket
+// deadline taken from ctx can fire just before ctx itself is done).
+func ended(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }

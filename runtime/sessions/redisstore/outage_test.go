@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +98,7 @@ func TestHungRedis(t *testing.T) {
 			defer c.Close() // never answer
 		}
 	}()
-	s, err := redisstore.Open(redisstore.Config{URL: "redis://" + l.Addr().String(), Logger: discard()})
+	s, err := redisstore.Open(redisstore.Config{URL: "redis://" + l.Addr().String(), Logger: discard(), Client: os.Getenv("DIRIGO_TEST_REDIS_CLIENT")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestOpenDown(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	var log syncBuffer
-	s, err := redisstore.Open(redisstore.Config{URL: "redis://" + addr, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	s, err := redisstore.Open(redisstore.Config{URL: "redis://" + addr, Logger: slog.New(slog.NewTextHandler(&log, nil)), Client: os.Getenv("DIRIGO_TEST_REDIS_CLIENT")})
 	if err != nil {
 		t.Fatalf("Open with Redis down: %v", err)
 	}

@@ -20,6 +20,10 @@
 // session in the same round trip, and the last write releases the lock, so
 // a request costs two round trips: lock and read, write and unlock.
 //
+// The session path runs on rueidis (auto-pipelining: the commands of
+// concurrent requests share a few connections and go out in batches), or on
+// go-redis when Config.Client says so; see conn.
+//
 // Every Redis failure comes back within the configured timeouts as an error
 // wrapping sessions.ErrUnavailable (the manager answers 503). The store keeps
 // no "down" state: the next call after Redis is back succeeds.
@@ -81,6 +85,13 @@ type Config struct {
 	// whose lease ended cannot write (ErrUnavailable). Keep it above the
 	// time Redis may take to answer (the timeouts times the retries).
 	LockTTL time.Duration
+	// Client names the Redis client library of the session path:
+	// "rueidis" (the default: one group of auto-pipelined connections,
+	// which costs about half the CPU per request under load, see
+	// docs/PERFORMANCE.md) or "go-redis" (a pool of PoolSize connections,
+	// one command per connection at a time). The URL parameter client=NAME
+	// sets it too. PoolSize applies to go-redis only.
+	Client string
 	// Logger receives warnings: Redis not answering at Open, malformed
 	// sessions, failed unlocks (default slog.Default()).
 	Logger *slog.Logger
@@ -88,7 +99,12 @@ type Config struct {
 
 // Store keeps sessions in Redis. It is safe for concurrent use.
 type Store struct {
+	// client is a go-redis client on the server. It connects on first
+	// use: the session path goes through conn, which is this client only
+	// when Config.Client is "go-redis".
 	client        *redis.Client
+	conn          conn
+	addr          string // host:port of the server
 	prefix        string
 	lockTTL       time.Duration
 	unlockTimeout time.Duration // bounds an unlock, which has no caller context
@@ -126,6 +142,22 @@ func Open(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Client == "" {
+		cfg.Client = clientOf(cfg.URL)
+	}
+	client := redis.NewClient(opt)
+	var c conn
+	switch cfg.Client {
+	case "go-redis":
+		c = goRedis{client}
+	case "", "rueidis":
+		if c, err = newRueidis(opt); err != nil {
+			_ = client.Close()
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("redisstore: unknown client %q (go-redis or rueidis)", cfg.Client)
+	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = DefaultPrefix
 	}
@@ -139,7 +171,9 @@ func Open(cfg Config) (*Store, error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Store{
-		client:        redis.NewClient(opt),
+		client:        client,
+		conn:          c,
+		addr:          opt.Addr,
 		prefix:        cfg.Prefix,
 		lockTTL:       cfg.LockTTL,
 		unlockTimeout: opt.DialTimeout + opt.WriteTimeout + opt.ReadTimeout,
@@ -152,7 +186,7 @@ func Open(cfg Config) (*Store, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opt.DialTimeout+opt.ReadTimeout)
 	defer cancel()
-	if err := s.client.Ping(ctx).Err(); err != nil {
+	if err := s.conn.ping(ctx); err != nil {
 		s.log.Warn("redis session store is not answering; session requests fail with 503 until it does",
 			"addr", opt.Addr, "error", err)
 	}
@@ -164,7 +198,7 @@ func options(cfg Config) (*redis.Options, error) {
 	if cfg.URL == "" {
 		return nil, errors.New("redisstore: no URL")
 	}
-	opt, err := redis.ParseURL(cfg.URL)
+	opt, err := redis.ParseURL(withoutClient(cfg.URL))
 	if err != nil {
 		// A url.Error quotes the URL, and with it the password.
 		if ue := (*url.Error)(nil); errors.As(err, &ue) {
@@ -220,7 +254,11 @@ func pick[T comparable](vs ...T) T {
 // connections to Redis. Locks still held end with their leases.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
-	return s.client.Close()
+	err := s.conn.close()
+	if _, ok := s.conn.(goRedis); !ok {
+		err = errors.Join(err, s.client.Close())
+	}
+	return err
 }
 
 // clock returns the monotonic time since the store was opened, in
@@ -237,4 +275,26 @@ func (s *Store) lockKey(key string) string { return s.prefix + "lock:" + key }
 // unavailable wraps a Redis failure: the store failed or did not answer.
 func unavailable(doing string, err error) error {
 	return fmt.Errorf("%w: %s: %w", sessions.ErrUnavailable, doing, err)
+}
+
+// clientOf returns the URL parameter client, or "".
+func clientOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("client")
+}
+
+// withoutClient returns rawURL without its client parameter, which go-redis
+// would refuse.
+func withoutClient(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || !u.Query().Has("client") {
+		return rawURL
+	}
+	q := u.Query()
+	q.Del("client")
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +24,9 @@ import (
 func open(t testing.TB, srv *redistest.Server, cfg redisstore.Config) *redisstore.Store {
 	t.Helper()
 	cfg.URL = srv.URL()
+	if cfg.Client == "" {
+		cfg.Client = os.Getenv("DIRIGO_TEST_REDIS_CLIENT")
+	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = "test:" + rand.Text() + ":"
 	}
@@ -55,9 +59,16 @@ func meta(idle, life time.Duration) sessions.Meta {
 	return sessions.Meta{Created: now, Accessed: now, MaxIdle: idle, Deadline: now.Add(life)}
 }
 
+// TestConformance runs the shared store suite on each client. The other
+// tests run on the default client, or on the one DIRIGO_TEST_REDIS_CLIENT
+// names.
 func TestConformance(t *testing.T) {
 	srv := redistest.Start(t)
-	storetest.Run(t, func(t *testing.T) sessions.Store { return open(t, srv, redisstore.Config{}) })
+	for _, c := range clients {
+		t.Run(c, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) sessions.Store { return open(t, srv, redisstore.Config{Client: c}) })
+		})
+	}
 }
 
 // TestTTL checks that every write leaves the hash with the TTL of its meta:

@@ -1,7 +1,5 @@
 package redisstore
 
-import "github.com/redis/go-redis/v9"
-
 // Every write is one Lua script, so its existence check, its writes and its
 // TTL happen in one atomic step: no other client sees a session without its
 // TTL, and no update can slip in between a check and a write.
@@ -180,21 +178,21 @@ end
 return 0
 `
 
-// scripts are the store's Lua scripts; Run sends EVALSHA and falls back to
-// EVAL when the server does not know the script (after a restart).
+// scripts are the store's Lua scripts; a conn sends EVALSHA and falls back
+// to EVAL when the server does not know the script (after a restart).
 type scripts struct {
-	create, update, updateUnlock, rotate, del, lock, renew, unlock *redis.Script
+	create, update, updateUnlock, rotate, del, lock, renew, unlock *script
 }
 
 func newScripts() scripts {
 	return scripts{
-		create:       redis.NewScript(createScript),
-		update:       redis.NewScript(updateScript),
-		updateUnlock: redis.NewScript(updateUnlockScript),
-		rotate:       redis.NewScript(rotateScript),
-		del:          redis.NewScript(deleteScript),
-		lock:         redis.NewScript(lockScript),
-		renew:        redis.NewScript(renewScript),
-		unlock:       redis.NewScript(unlockScript),
+		create:       newScript(createScript),
+		update:       newScript(updateScript),
+		updateUnlock: newScript(updateUnlockScript),
+		rotate:       newScript(rotateScript),
+		del:          newScript(deleteScript),
+		lock:         newScript(lockScript),
+		renew:        newScript(renewScript),
+		unlock:       newScript(unlockScript),
 	}
 }

@@ -3,10 +3,9 @@ package redisstore
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/dirigo/dirigo/runtime/sessions"
 )
@@ -29,10 +28,10 @@ func (s *Store) Load(ctx context.Context, key string) (*sessions.Record, error) 
 	if v, ok := s.prefetch.LoadAndDelete(key); ok {
 		h = v.(map[string]string)
 	} else {
-		h, err = s.client.HGetAll(ctx, hk).Result()
+		h, err = s.conn.hgetall(ctx, hk)
 	}
 	switch {
-	case redis.HasErrorPrefix(err, "WRONGTYPE"):
+	case errors.Is(err, errWrongType):
 		s.log.Warn("ignoring a session key that is not a hash", "key", hk)
 		return nil, sessions.ErrNotFound
 	case err != nil:
@@ -56,7 +55,7 @@ func (s *Store) Load(ctx context.Context, key string) (*sessions.Record, error) 
 func (s *Store) Create(ctx context.Context, key string, rec *sessions.Record) error {
 	s.prefetch.Delete(key)
 	token := rand.Text()
-	args := make([]any, 4, 4+10+2*len(rec.Attrs))
+	args := make([]string, 4, 4+10+2*len(rec.Attrs))
 	args = append(args, fieldToken, token)
 	args = metaArgs(args, rec.Meta)
 	args = attrArgs(args, rec.Attrs)
@@ -126,7 +125,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	case err != nil:
 		return err
 	case h != nil:
-		r, err := s.scripts.del.Run(ctx, s.client, []string{s.hashKey(key), h.lk}, h.token).Int64()
+		r, err := s.conn.evalInt(ctx, s.scripts.del, []string{s.hashKey(key), h.lk}, []string{h.token})
 		if err != nil {
 			return unavailable("deleting session from redis", err)
 		}
@@ -135,7 +134,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		}
 		return nil
 	}
-	if err := s.client.Del(ctx, s.hashKey(key)).Err(); err != nil {
+	if err := s.conn.del(ctx, s.hashKey(key)); err != nil {
 		return unavailable("deleting session from redis", err)
 	}
 	return nil
@@ -144,8 +143,8 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // changeArgs returns the script arguments of c. A non-empty write token is
 // written to the hash too; lockToken is the token of the session lock the
 // caller holds ("" for none).
-func changeArgs(c *sessions.Change, writeToken, lockToken string) []any {
-	args := make([]any, 4, 4+10+2*len(c.Set)+len(c.Delete))
+func changeArgs(c *sessions.Change, writeToken, lockToken string) []string {
+	args := make([]string, 4, 4+10+2*len(c.Set)+len(c.Delete))
 	if writeToken != "" {
 		args = append(args, fieldToken, writeToken)
 	}
@@ -159,8 +158,8 @@ func changeArgs(c *sessions.Change, writeToken, lockToken string) []any {
 }
 
 // setArgs fills the first four script arguments (see scripts.go).
-func setArgs(args []any, ttl int64, writeToken, lockToken string, n int) {
-	args[0], args[1], args[2], args[3] = ttl, writeToken, lockToken, n
+func setArgs(args []string, ttl int64, writeToken, lockToken string, n int) {
+	args[0], args[1], args[2], args[3] = itoa(ttl), writeToken, lockToken, itoa(int64(n))
 }
 
 // ttl returns the TTL argument of a session with meta m at now: its
@@ -179,12 +178,12 @@ func ttl(m sessions.Meta, now time.Time) int64 {
 
 // run runs a write script and returns its result. Redis out of memory
 // (maxmemory reached under the noeviction policy) is ErrFull.
-func (s *Store) run(ctx context.Context, sc *redis.Script, keys []string, args []any, doing string) (int64, error) {
-	r, err := sc.Run(ctx, s.client, keys, args...).Int64()
+func (s *Store) run(ctx context.Context, sc *script, keys, args []string, doing string) (int64, error) {
+	r, err := s.conn.evalInt(ctx, sc, keys, args)
 	switch {
 	case err == nil:
 		return r, nil
-	case redis.HasErrorPrefix(err, "OOM"):
+	case errors.Is(err, errOOM):
 		return 0, fmt.Errorf("%w: %s: %w", sessions.ErrFull, doing, err)
 	default:
 		return 0, unavailable(doing, err)
