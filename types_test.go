@@ -1,0 +1,170 @@
+package dirigo_test
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dop251/goja"
+
+	"github.com/dirigo/dirigo/modules"
+	"github.com/dirigo/dirigo/modules/moduletest"
+)
+
+// typesDir holds the TypeScript declarations of what dirigo serves to
+// scripts (see README, "Editor support").
+const typesDir = "types"
+
+var (
+	// declareModule matches an ambient module declaration: declare module "name".
+	declareModule = regexp.MustCompile(`(?m)^declare module "([^"]+)"`)
+	// declareGlobal matches a top-level declaration of a global value.
+	declareGlobal = regexp.MustCompile(`(?m)^declare (?:var|let|const|function|class) ([A-Za-z_$][\w$]*)`)
+)
+
+// declarations reads every .d.ts file under dir: the module names declared
+// and the global values declared, each with the file that declares it.
+// Server-page globals live under pages/ and are returned apart.
+func declarations(t *testing.T, dir string) (mods, globals, pageGlobals map[string]string) {
+	t.Helper()
+	mods, globals, pageGlobals = map[string]string{}, map[string]string{}, map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".d.ts") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range declareModule.FindAllStringSubmatch(string(data), -1) {
+			if prev, ok := mods[m[1]]; ok {
+				t.Errorf("module %q is declared twice: %s and %s", m[1], prev, path)
+			}
+			mods[m[1]] = path
+		}
+		into := globals
+		if strings.Contains(filepath.ToSlash(path), "/pages/") {
+			into = pageGlobals
+		}
+		for _, m := range declareGlobal.FindAllStringSubmatch(string(data), -1) {
+			into[m[1]] = path
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mods, globals, pageGlobals
+}
+
+// notYetRegistered are modules declared in types/ ahead of their
+// registration (outbound HTTP, about to land from its branch). A declared
+// module that is neither registered nor listed here is a typo or a module
+// that was removed.
+var notYetRegistered = []string{
+	"sdk/http/client", "@aerokit/sdk/http/client", "@dirigible/http/client",
+	"http/client", "http/v4/client", "http/v3/client", "net/http/client",
+	"http/client-async", "sdk/http/client-async", "@aerokit/sdk/http/client-async", "@dirigible/http/client-async",
+	"http/clientAsync", "http/v4/clientAsync", "http/v3/clientAsync",
+}
+
+// TestTypesDeclareEveryModule fails when a module name registered in
+// modules.Builtin(), or a global or server-page global it adds, has no
+// declaration in types/, so a new module cannot forget its types; and when
+// types/ declares a module dirigo does not serve.
+func TestTypesDeclareEveryModule(t *testing.T) {
+	mods, globals, pageGlobals := declarations(t, typesDir)
+	if len(mods) == 0 || len(globals) == 0 || len(pageGlobals) == 0 {
+		t.Fatalf("no declarations found under %s: %d modules, %d globals, %d page globals", typesDir, len(mods), len(globals), len(pageGlobals))
+	}
+	registered := map[string]bool{}
+	for _, m := range modules.Builtin() {
+		if m.Name != "" {
+			registered[m.Name] = true
+			if _, ok := mods[m.Name]; !ok {
+				t.Errorf("module %q is registered (modules/modules.go) but types/ has no `declare module %q`", m.Name, m.Name)
+			}
+		}
+		if m.Global != "" {
+			if _, ok := globals[m.Global]; !ok {
+				t.Errorf("global %q is registered but types/ does not declare it (declare var/function/class)", m.Global)
+			}
+		}
+		if m.Page != "" {
+			if _, ok := pageGlobals[m.Page]; !ok {
+				t.Errorf("server-page global %q is registered but types/pages/ does not declare it", m.Page)
+			}
+		}
+	}
+	for name, file := range mods {
+		if !registered[name] && !slices.Contains(notYetRegistered, name) {
+			t.Errorf("%s declares module %q, which dirigo does not serve", file, name)
+		}
+	}
+}
+
+// TestTypesDeclareEveryGlobal fails when a global that scripts (or server
+// pages) see has no declaration: it lists the global object as a script and
+// a page see it, minus what a bare goja runtime has (ECMAScript's own, which
+// TypeScript's lib declares), so the runtime's own globals (console,
+// timers) are covered as well as the modules'.
+func TestTypesDeclareEveryGlobal(t *testing.T) {
+	_, globals, pageGlobals := declarations(t, typesDir)
+	bare := map[string]bool{}
+	v, err := goja.New().RunString(`JSON.stringify(Object.getOwnPropertyNames(globalThis))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	if err := json.Unmarshal([]byte(v.String()), &names); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		bare[n] = true
+	}
+	// Every name on the global's prototype chain (a request sees the VM's
+	// globals through its own per-request global), Object.prototype's aside.
+	const list = `(function () {
+	var out = [];
+	for (var o = globalThis; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) out = out.concat(Object.getOwnPropertyNames(o));
+	return JSON.stringify(out);
+})()`
+	s := moduletest.New(t, map[string]string{
+		"script.js": `require("http/response").print(` + list + `)`,
+		"page.html": `<script runat="server">response.print(` + list + `)</script>`,
+	}, moduletest.Options{})
+	for _, c := range []struct {
+		path     string
+		declared []map[string]string
+	}{
+		{"/script.js", []map[string]string{globals}},
+		{"/page.html", []map[string]string{globals, pageGlobals}},
+	} {
+		resp, body := s.Get(t, c.path)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", c.path, resp.StatusCode, body)
+		}
+		var seen []string
+		if err := json.Unmarshal([]byte(body), &seen); err != nil {
+			t.Fatalf("%s: %v: %s", c.path, err, body)
+		}
+		extra := 0
+		for _, n := range seen {
+			if bare[n] {
+				continue
+			}
+			extra++
+			if !slices.ContainsFunc(c.declared, func(m map[string]string) bool { _, ok := m[n]; return ok }) {
+				t.Errorf("%s sees the global %q, which types/ does not declare", c.path, n)
+			}
+		}
+		if extra == 0 {
+			t.Errorf("%s sees no global beyond ECMAScript's: the listing is broken", c.path)
+		}
+	}
+}
