@@ -167,11 +167,11 @@ declare module "@dirigible/http/decorators" {
 }
 // ---- the CommonJS API of Dirigible 3.x-9.x
 declare module "http/request" {
-  const m: dirigo.Request<null>;
+  const m: dirigo.HttpRequest<null>;
   export = m;
 }
 declare module "http/response" {
-  const m: dirigo.Response;
+  const m: dirigo.HttpResponse;
   export = m;
 }
 declare module "http/session" {
@@ -191,11 +191,11 @@ declare module "http/rs-data" {
   export = m;
 }
 declare module "http/v4/request" {
-  const m: dirigo.Request<null>;
+  const m: dirigo.HttpRequest<null>;
   export = m;
 }
 declare module "http/v4/response" {
-  const m: dirigo.Response;
+  const m: dirigo.HttpResponse;
   export = m;
 }
 declare module "http/v4/session" {
@@ -215,11 +215,11 @@ declare module "http/v4/rs-data" {
   export = m;
 }
 declare module "http/v3/request" {
-  const m: dirigo.Request<null>;
+  const m: dirigo.HttpRequest<null>;
   export = m;
 }
 declare module "http/v3/response" {
-  const m: dirigo.Response;
+  const m: dirigo.HttpResponse;
   export = m;
 }
 declare module "http/v3/session" {

@@ -42,7 +42,7 @@ declare namespace dirigo {
    * Outside HTTP (`dirigo run`) every function but isValid throws
    * "Trying to use HTTP Request Facade without a valid Request".
    */
-  interface Request<M extends null | undefined = undefined> {
+  interface HttpRequest<M extends null | undefined = undefined> {
     /** False outside HTTP. */
     isValid(): boolean;
     getMethod(): string;
@@ -115,13 +115,13 @@ declare namespace dirigo {
   }
 
   /** The current API's request (sdk/http/request, @aerokit/sdk/http/request, @dirigible/http/request). */
-  interface CurrentRequest extends Request<undefined> {
+  interface CurrentRequest extends HttpRequest<undefined> {
     /** The module itself, under its class name. */
     readonly Request: CurrentRequest;
   }
 
   /** net/http/request (Dirigible 2.x): the v4 functions and the 2.x ones. */
-  interface RequestV2 extends Request<null> {
+  interface RequestV2 extends HttpRequest<null> {
     /** Deprecated 2.x name of getInputStream(). */
     getInput(): InputStream;
     /** The body as Java bytes. */
@@ -222,7 +222,7 @@ declare namespace dirigo {
    * or when the buffer fills; status and headers can change until then. Outside HTTP every function but
    * isValid throws "Trying to use HTTP Response Facade without a valid Response".
    */
-  interface Response extends StatusCodes {
+  interface HttpResponse extends StatusCodes {
     isValid(): boolean;
     /** Writes String(text); falsy values (0, false, "", null, undefined) write nothing. */
     print(text: any): void;
@@ -271,12 +271,12 @@ declare namespace dirigo {
   }
 
   /** The current API's response (sdk/http/response, @aerokit/sdk/http/response, @dirigible/http/response). */
-  interface CurrentResponse extends Response {
+  interface CurrentResponse extends HttpResponse {
     readonly Response: CurrentResponse;
   }
 
   /** net/http/response (Dirigible 2.x). */
-  interface ResponseV2 extends Response {
+  interface ResponseV2 extends HttpResponse {
     /** Same as write(bytes). */
     writeOutput(bytes: Bytes): void;
     /** The Content-Length set so far, or -1. */

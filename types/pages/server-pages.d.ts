@@ -7,8 +7,8 @@
 /// <reference path="../dirigo.d.ts" />
 
 /** The request (http/v4/request: a missing header or attribute is null). Server pages only. */
-declare var request: dirigo.Request<null>;
+declare var request: dirigo.HttpRequest<null>;
 /** The response (http/v4/response); the page's content type is text/html; charset=utf-8 unless set. Server pages only. */
-declare var response: dirigo.Response;
+declare var response: dirigo.HttpResponse;
 /** The session (http/v4/session). Server pages only. */
 declare var session: dirigo.Session;
