@@ -1,14 +1,17 @@
 package dirigo_test
 
 import (
+	"context"
 	"encoding/json"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dop251/goja"
 
@@ -167,4 +170,101 @@ func TestTypesDeclareEveryGlobal(t *testing.T) {
 			t.Errorf("%s sees no global beyond ECMAScript's: the listing is broken", c.path)
 		}
 	}
+}
+
+// typesCheckDir holds the files that exercise types/: type-checked by
+// TestTypeCheck and run by TestTypesCheckFilesRun.
+const typesCheckDir = "testdata/types"
+
+// TestTypesCheckFilesRun runs the check files that need no outside server
+// as dirigo endpoints: each asserts at run time what its declarations say
+// (a missing header is undefined where the type says undefined, null where
+// it says null, ...), so types/ and the modules cannot drift apart unseen.
+func TestTypesCheckFilesRun(t *testing.T) {
+	files := map[string]string{}
+	for _, name := range []string{"dirigible.ts", "platform.ts", "commonjs.js"} {
+		data, err := os.ReadFile(filepath.Join(typesCheckDir, "check", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = string(data)
+	}
+	s := moduletest.New(t, files, moduletest.Options{})
+	for name := range files {
+		t.Run(name, func(t *testing.T) {
+			resp, body := s.Get(t, "/"+name)
+			if resp.StatusCode != 200 || body != "ok" {
+				t.Fatalf("%d %s\n%s", resp.StatusCode, body, s.Logs())
+			}
+		})
+	}
+}
+
+// TestTypeCheck compiles, with the TypeScript compiler pinned in
+// testdata/types (tsc --noEmit): the check files against types/ (.js with
+// checkJs), and scripts/ with its own tsconfig.json, as an editor does, its
+// .js files also checked (non-strict, as plain JavaScript is written). The
+// check files hold @ts-expect-error lines, so declarations that accept what
+// they should refuse fail too. tsc comes from testdata/types/node_modules
+// (CI runs npm ci there) or is installed into a temporary folder; without
+// npm the test is skipped, except under CI=true where it fails.
+func TestTypeCheck(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the type check runs an external compiler: it runs without -race")
+	}
+	tsc := tscPath(t)
+	for _, args := range [][]string{
+		{"-p", typesCheckDir},
+		{"-p", "scripts"},
+		{"-p", "scripts", "--checkJs", "--strict", "false"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, tsc, append(args, "--noEmit", "--pretty", "false")...)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("tsc %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+		})
+	}
+}
+
+// tscPath returns the tsc of testdata/types/node_modules when it matches
+// the lock file, else one installed with npm ci into a temporary folder.
+func tscPath(t *testing.T) string {
+	t.Helper()
+	stale := installedMismatch(typesCheckDir)
+	if stale == "" {
+		return filepath.Join(typesCheckDir, "node_modules", ".bin", "tsc")
+	}
+	ci := os.Getenv("CI") == "true"
+	npm, err := exec.LookPath("npm")
+	switch {
+	case err != nil && ci:
+		t.Fatal("npm is not installed (CI installs nodejs and npm)")
+	case err != nil:
+		t.Skip("npm is not installed")
+	case testing.Short() && !ci:
+		t.Skipf("-short: %s, and installing it takes a while", stale)
+	}
+	t.Logf("%s: installing with npm ci into a temporary folder", stale)
+	dir := t.TempDir()
+	for _, f := range []string{"package.json", "package-lock.json"} {
+		data, err := os.ReadFile(filepath.Join(typesCheckDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci: %v\n%s", err, out)
+	}
+	if stale := installedMismatch(dir); stale != "" {
+		t.Fatalf("after npm ci: %s", stale)
+	}
+	return filepath.Join(dir, "node_modules", ".bin", "tsc")
 }
