@@ -3,7 +3,11 @@ package dirigo_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -189,10 +193,29 @@ func TestTypesCheckFilesRun(t *testing.T) {
 		}
 		files[name] = string(data)
 	}
+	// The outbound check calls a local server, once fetch and http/client
+	// are registered.
+	query := map[string]string{}
+	for _, m := range modules.Builtin() {
+		if m.Name == "http/client" {
+			data, err := os.ReadFile(filepath.Join(typesCheckDir, "check", "outbound.ts"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			files["outbound.ts"] = string(data)
+			upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"ok":true}`)
+			}))
+			t.Cleanup(upstream.Close)
+			query["outbound.ts"] = "?base=" + url.QueryEscape(upstream.URL)
+		}
+	}
 	s := moduletest.New(t, files, moduletest.Options{})
 	for name := range files {
 		t.Run(name, func(t *testing.T) {
-			resp, body := s.Get(t, "/"+name)
+			resp, body := s.Get(t, "/"+name+query[name])
 			if resp.StatusCode != 200 || body != "ok" {
 				t.Fatalf("%d %s\n%s", resp.StatusCode, body, s.Logs())
 			}
