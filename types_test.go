@@ -3,8 +3,10 @@ package dirigo_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -236,20 +239,65 @@ func TestTypeCheck(t *testing.T) {
 		t.Skip("the type check runs an external compiler: it runs without -race")
 	}
 	tsc := tscPath(t)
+	// The names modules and globals have, against their declarations.
+	src, lines := keysCheck(t)
+	dir := t.TempDir()
+	abs, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsconfig, err := json.Marshal(map[string]any{
+		"extends": filepath.Join(abs, "scripts", "tsconfig.json"),
+		"include": []string{"keys.ts", filepath.Join(abs, typesDir, "*.d.ts")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"keys.ts": src, "tsconfig.json": string(tsconfig)} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("keys", func(t *testing.T) {
+		out, err := runTSC(t, tsc, "-p", dir)
+		if err == nil {
+			return
+		}
+		// keys.ts(LINE,COL): error TS...: name each line's module.
+		for _, l := range strings.Split(out, "\n") {
+			if m := tscLine.FindStringSubmatch(l); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				t.Errorf("%s: %s", lines[n], m[2])
+			} else if strings.TrimSpace(l) != "" {
+				t.Log(l)
+			}
+		}
+		t.Errorf("tsc: %v (the declarations in types/ and the names dirigo's modules have differ)", err)
+	})
 	for _, args := range [][]string{
 		{"-p", typesCheckDir},
 		{"-p", "scripts"},
 		{"-p", "scripts", "--checkJs", "--strict", "false"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, tsc, append(args, "--noEmit", "--pretty", "false")...)
-			if out, err := cmd.CombinedOutput(); err != nil {
+			if out, err := runTSC(t, tsc, args...); err != nil {
 				t.Fatalf("tsc %s: %v\n%s", strings.Join(args, " "), err, out)
 			}
 		})
 	}
+}
+
+// tscLine matches an error of tsc about keys.ts: its line and message.
+var tscLine = regexp.MustCompile(`keys\.ts\((\d+),\d+\): (.*)`)
+
+// runTSC runs tsc with args (and --noEmit), bounded in time, and returns
+// its output.
+func runTSC(t *testing.T, tsc string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, tsc, append(args, "--noEmit", "--pretty", "false")...).CombinedOutput()
+	return string(out), err
 }
 
 // tscPath returns the tsc of testdata/types/node_modules when it matches
@@ -290,4 +338,129 @@ func tscPath(t *testing.T) string {
 		t.Fatalf("after npm ci: %s", stale)
 	}
 	return filepath.Join(dir, "node_modules", ".bin", "tsc")
+}
+
+// keysScript lists, as JSON, the property names scripts see on every module
+// in names and every global beyond bare goja's (bare): an object's names
+// along its prototype chain (Object.prototype's aside), a function's own
+// names (statics) and its prototype's. Names starting with "_" are
+// internals (EventEmitter's _events) and left out.
+const keysScript = `(function (names, bare) {
+	var skip = ["length", "name", "prototype", "caller", "arguments"];
+	var objects = Object.getOwnPropertyNames(Object.prototype);
+	function visible(k) { return k[0] !== "_" && objects.indexOf(k) < 0; }
+	function keysOf(v) {
+		if (v === null || (typeof v !== "object" && typeof v !== "function")) return null;
+		if (typeof v === "function") {
+			return {fn: true, keys: Object.getOwnPropertyNames(v).filter(function (k) { return skip.indexOf(k) < 0 && visible(k); }),
+				proto: v.prototype ? Object.getOwnPropertyNames(v.prototype).filter(function (k) { return k !== "constructor" && visible(k); }) : []};
+		}
+		var out = [];
+		for (var o = v; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+			Object.getOwnPropertyNames(o).forEach(function (k) { if (out.indexOf(k) < 0 && visible(k)) out.push(k); });
+		}
+		return {fn: false, keys: out, proto: []};
+	}
+	var mods = {}, globals = {};
+	names.forEach(function (n) { mods[n] = keysOf(require(n)); });
+	for (var o = globalThis; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+		Object.getOwnPropertyNames(o).forEach(function (k) { if (bare.indexOf(k) < 0 && !(k in globals)) globals[k] = keysOf(globalThis[k]); });
+	}
+	return JSON.stringify({modules: mods, globals: globals});
+})`
+
+// shape is what keysScript reports of one value.
+type shape struct {
+	Fn    bool     `json:"fn"`
+	Keys  []string `json:"keys"`
+	Proto []string `json:"proto"`
+}
+
+// keysCheck returns a TypeScript file that compiles only when types/
+// declares exactly the property names dirigo's modules and globals have:
+// every name a module has is declared (an object literal's excess
+// property check) and every name a module's type requires is there (a
+// missing property); a function's statics likewise, and its prototype's
+// names must be declared (the declared instance type may have more: a
+// Buffer is a Uint8Array). Object.prototype's names are left out on both
+// sides. sdk/http's client names are not required until http/client is
+// registered. lines maps each line of the file to what it checks, for
+// readable failures.
+func keysCheck(t *testing.T) (src string, lines map[int]string) {
+	t.Helper()
+	var names []string
+	pending := `"client" | "HttpClient" | "asyncClient"`
+	for _, m := range modules.Builtin() {
+		if m.Name != "" {
+			names = append(names, m.Name)
+		}
+		if m.Name == "http/client" {
+			pending = "never"
+		}
+	}
+	bare, err := goja.New().RunString(`JSON.stringify(Object.getOwnPropertyNames(globalThis))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	namesJSON, err := json.Marshal(names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := moduletest.New(t, map[string]string{
+		"keys.js": `require("http/response").print(` + keysScript + `(` + string(namesJSON) + `, ` + bare.String() + `))`,
+	}, moduletest.Options{})
+	resp, body := s.Get(t, "/keys.js")
+	if resp.StatusCode != 200 {
+		t.Fatalf("listing the modules' names: %d %s\n%s", resp.StatusCode, body, s.Logs())
+	}
+	var seen struct {
+		Modules map[string]*shape `json:"modules"`
+		Globals map[string]*shape `json:"globals"`
+	}
+	if err := json.Unmarshal([]byte(body), &seen); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	lines = map[int]string{}
+	line := 1
+	emit := func(what, text string) {
+		b.WriteString(text)
+		b.WriteByte('\n')
+		lines[line] = what
+		line++
+	}
+	emit("", "// Generated by types_test.go: the property names dirigo's modules and globals have.")
+	emit("", "type Own<T> = Exclude<keyof T, keyof Object>;")
+	emit("", "type Pending = "+pending+";")
+	emit("", "type RequiredKeys<T> = { [K in Own<T>]-?: {} extends Pick<T, K> ? never : K }[Own<T>];")
+	emit("", "type Exact<T> = { [K in Exclude<RequiredKeys<T>, Pending>]: true } & { [K in Exclude<Own<T>, Exclude<RequiredKeys<T>, Pending>>]?: true };")
+	emit("", "type Within<T> = { [K in Own<T>]?: true };")
+	literal := func(keys []string) string {
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			q, _ := json.Marshal(k)
+			parts[i] = string(q) + ": true"
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
+	}
+	check := func(what, expr string, sh *shape) {
+		if sh == nil {
+			return
+		}
+		if sh.Fn {
+			emit(what+" (statics)", fmt.Sprintf("export const s%d: Exact<Omit<typeof %s, \"prototype\">> = %s;", line, expr, literal(sh.Keys)))
+			emit(what+" (prototype)", fmt.Sprintf("export const p%d: Within<(typeof %s)[\"prototype\"]> = %s;", line, expr, literal(sh.Proto)))
+			return
+		}
+		emit(what, fmt.Sprintf("export const k%d: Exact<typeof %s> = %s;", line, expr, literal(sh.Keys)))
+	}
+	for i, name := range slices.Sorted(maps.Keys(seen.Modules)) {
+		q, _ := json.Marshal(name)
+		emit("", fmt.Sprintf("import m%d = require(%s);", i, q))
+		check("module "+name, fmt.Sprintf("m%d", i), seen.Modules[name])
+	}
+	for _, name := range slices.Sorted(maps.Keys(seen.Globals)) {
+		check("global "+name, name, seen.Globals[name])
+	}
+	return b.String(), lines
 }
