@@ -13,13 +13,9 @@
 
 /** Loads a module: a Dirigible module ("http/request"), a Node name ("crypto", "node:crypto"),
  * a relative file ("./lib/util"), a package from node_modules, or a path from the script root. */
-declare var require: {
-  (id: string): any;
-  /** Where require(id) would load id from. */
-  resolve?(id: string): string;
-};
+declare function require(id: string): any;
 /** The CommonJS module of the script (undefined in an ES module that exports something). */
-declare var module: { exports: any; id?: string; filename?: string };
+declare var module: { exports: any; readonly id: string; readonly filename: string; readonly loaded: boolean };
 /** module.exports of the script. */
 declare var exports: any;
 /** The script's absolute file name. */
