@@ -75,7 +75,10 @@ func TestStuckHolderReleasesTheSession(t *testing.T) {
 			s := moduletest.New(t, scripts, moduletest.Options{
 				Store:    st,
 				Sessions: func(c *sessions.Config) { c.LockTimeout = 150 * time.Millisecond },
-				Runtime:  func(c *runtime.Config) { c.Timeout = 600 * time.Millisecond },
+				// The stuck runs hold the session for the whole script timeout:
+				// long enough that the waiting request's 150 ms lock timeout
+				// passes before it even on a loaded machine.
+				Runtime: func(c *runtime.Config) { c.Timeout = 2 * time.Second },
 			})
 			_, _, _, cookie := get(t, s, "/counter", "")
 			if cookie == "" {
