@@ -378,9 +378,9 @@ type shape struct {
 
 // keysCheck returns a TypeScript file that compiles only when types/
 // declares exactly the property names dirigo's modules and globals have:
-// every name a module has is declared (an object literal's excess
-// property check) and every name a module's type requires is there (a
-// missing property); a function's statics likewise, and its prototype's
+// every name a module has is declared (else the error names it as
+// undeclared) and every name a module's type requires is there (else
+// missing); a function's statics likewise, and its prototype's
 // names must be declared (the declared instance type may have more: a
 // Buffer is a Uint8Array). Object.prototype's names are left out on both
 // sides. sdk/http's client names are not required until http/client is
@@ -433,26 +433,29 @@ func keysCheck(t *testing.T) (src string, lines map[int]string) {
 	emit("", "type Own<T> = Exclude<keyof T, keyof Object>;")
 	emit("", "type Pending = "+pending+";")
 	emit("", "type RequiredKeys<T> = { [K in Own<T>]-?: {} extends Pick<T, K> ? never : K }[Own<T>];")
-	emit("", "type Exact<T> = { [K in Exclude<RequiredKeys<T>, Pending>]: true } & { [K in Exclude<Own<T>, Exclude<RequiredKeys<T>, Pending>>]?: true };")
-	emit("", "type Within<T> = { [K in Own<T>]?: true };")
-	literal := func(keys []string) string {
+	emit("", "type Within<T, L extends PropertyKey> = [Exclude<L, Own<T>>] extends [never] ? true : { undeclared: Exclude<L, Own<T>> };")
+	emit("", "type Exact<T, L extends PropertyKey> = Within<T, L> extends true ? ([Exclude<RequiredKeys<T>, L | Pending>] extends [never] ? true : { missing: Exclude<RequiredKeys<T>, L | Pending> }) : Within<T, L>;")
+	union := func(keys []string) string {
+		if len(keys) == 0 {
+			return "never"
+		}
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			q, _ := json.Marshal(k)
-			parts[i] = string(q) + ": true"
+			parts[i] = string(q)
 		}
-		return "{ " + strings.Join(parts, ", ") + " }"
+		return strings.Join(parts, " | ")
 	}
 	check := func(what, expr string, sh *shape) {
 		if sh == nil {
 			return
 		}
 		if sh.Fn {
-			emit(what+" (statics)", fmt.Sprintf("export const s%d: Exact<Omit<typeof %s, \"prototype\">> = %s;", line, expr, literal(sh.Keys)))
-			emit(what+" (prototype)", fmt.Sprintf("export const p%d: Within<(typeof %s)[\"prototype\"]> = %s;", line, expr, literal(sh.Proto)))
+			emit(what+" (statics)", fmt.Sprintf("export const s%d: Exact<Omit<typeof %s, \"prototype\">, %s> = true;", line, expr, union(sh.Keys)))
+			emit(what+" (prototype)", fmt.Sprintf("export const p%d: Within<(typeof %s)[\"prototype\"], %s> = true;", line, expr, union(sh.Proto)))
 			return
 		}
-		emit(what, fmt.Sprintf("export const k%d: Exact<typeof %s> = %s;", line, expr, literal(sh.Keys)))
+		emit(what, fmt.Sprintf("export const k%d: Exact<typeof %s, %s> = true;", line, expr, union(sh.Keys)))
 	}
 	for i, name := range slices.Sorted(maps.Keys(seen.Modules)) {
 		q, _ := json.Marshal(name)

@@ -91,10 +91,14 @@ declare class TextDecoder {
 
 // ---------------------------------------------------------------- URL
 
-/** The WHATWG URL (goja_nodejs's, on Go's net/url; see the README's known gaps). */
+/** The WHATWG URL (the URL Standard's parser, github.com/nlnwa/whatwg-url). */
 declare class URL {
-  /** Throws a TypeError ("Invalid URL") when url does not parse. */
+  /** Throws a TypeError (code ERR_INVALID_URL) when url does not parse. */
   constructor(url: string | URL, base?: string | URL);
+  /** Whether new URL(url, base) would succeed. */
+  static canParse(url: string | URL, base?: string | URL): boolean;
+  /** new URL(url, base), or null when it does not parse. */
+  static parse(url: string | URL, base?: string | URL): URL | null;
   hash: string;
   host: string;
   hostname: string;

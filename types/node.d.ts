@@ -7,12 +7,28 @@
 /// <reference path="./globals.d.ts" />
 
 declare namespace dirigo {
-  /** Node's url module (goja_nodejs's). */
+  /** Node's url module (the WHATWG URL; no legacy url.parse). */
   interface NodeUrl {
     URL: typeof URL;
     URLSearchParams: typeof URLSearchParams;
     domainToASCII(domain: string): string;
     domainToUnicode(domain: string): string;
+    /** The path of a file: URL (a TypeError for other schemes). */
+    fileURLToPath(url: string | URL): string;
+    /** A file: URL of an absolute path. */
+    pathToFileURL(path: string): URL;
+    /** The options object Node's http.request takes. */
+    urlToHttpOptions(url: URL): {
+      protocol: string;
+      hostname: string;
+      hash: string;
+      search: string;
+      pathname: string;
+      path: string;
+      href: string;
+      port?: number;
+      auth?: string;
+    };
   }
 
   /** Node's buffer module. */

@@ -15,6 +15,8 @@ function check(ok: boolean, what: string): void {
 const u = new URL("/a?x=1", "https://h.example");
 const x: string | null = u.searchParams.get("x");
 check(x === "1" && new url.URL("https://h.example/").host === "h.example", "URL");
+const parsed: URL | null = URL.parse("not a url");
+check(parsed === null && URL.canParse("b", "http://h/a/c") && url.pathToFileURL("/tmp/x").href === "file:///tmp/x", "URL.parse, canParse, pathToFileURL");
 const q = new URLSearchParams({ a: "1" });
 check(q.size === 1 && [...q].length === 1, "URLSearchParams");
 const enc: Uint8Array = new TextEncoder().encode("é");
