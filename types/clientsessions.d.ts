@@ -62,6 +62,8 @@ declare namespace dirigo {
     totalBytesExpectedToWrite: number;
     totalBytesSent: number;
     file: string | null;
+    /** A snapshot is a plain object of the script's: it may add its own properties. */
+    [extra: string]: unknown;
   }
 
   /** A URLSession (also a frozen prototype, the module's Session). */
