@@ -6,8 +6,11 @@ import (
 	"crypto/sha256"
 	"flag"
 	"fmt"
+	"mime"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,7 +33,11 @@ var update = flag.Bool("update", false, "rewrite the responses of testdata/golde
 // read is given as its digest, one line "sha256:HEX LEN bytes". A scripts/...
 // file after a request is written before the next one (an edit). A file
 // named "users" is a users file (internal/auth): the server then
-// authenticates requests with it, as dirigo --users does.
+// authenticates requests with it, as dirigo --users does. Files named
+// upstream/... are served by a local upstream server (for http/client and
+// fetch): GET /<path> answers the file upstream/<path> with a Content-Type
+// by its extension and no Date header, anything else 404; "$UPSTREAM" in a
+// script is replaced by that server's URL (http://127.0.0.1:PORT).
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/golden/*.txtar")
 	if err != nil || len(files) == 0 {
@@ -53,8 +60,11 @@ func runGolden(t *testing.T, file string) {
 	var steps []int                 // indexes of request sections
 	edits := map[int][]txtar.File{} // files to write before a request
 	var pending []txtar.File
+	upstream := map[string][]byte{} // path → content
 	for i, f := range ar.Files {
 		switch {
+		case strings.HasPrefix(f.Name, "upstream/"):
+			upstream[strings.TrimPrefix(f.Name, "upstream")] = f.Data
 		case f.Name == "users":
 			users = string(f.Data)
 		case strings.HasPrefix(f.Name, "scripts/") && len(steps) == 0:
@@ -64,6 +74,17 @@ func runGolden(t *testing.T, file string) {
 		case strings.HasPrefix(f.Name, "request"):
 			steps = append(steps, i)
 			edits[i], pending = pending, nil
+		}
+	}
+	if len(upstream) > 0 {
+		url := serveUpstream(t, upstream)
+		for name, text := range scripts {
+			scripts[name] = strings.ReplaceAll(text, "$UPSTREAM", url)
+		}
+		for _, fs := range edits {
+			for i := range fs {
+				fs[i].Data = bytes.ReplaceAll(fs[i].Data, []byte("$UPSTREAM"), []byte(url))
+			}
 		}
 	}
 	s := moduletest.New(t, scripts, moduletest.Options{Runtime: func(c *runtime.Config) {
@@ -129,6 +150,25 @@ func runGolden(t *testing.T, file string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// serveUpstream starts the local upstream of a case: files by path, with
+// nothing that changes from run to run (no Date), and returns its URL.
+func serveUpstream(t *testing.T, files map[string][]byte) string {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Date"] = nil
+		data, ok := files[r.URL.Path]
+		if !ok || r.Method != http.MethodGet {
+			http.NotFound(w, r)
+			return
+		}
+		if ct := mime.TypeByExtension(path.Ext(r.URL.Path)); ct != "" {
+			w.Header().Set("Content-Type", ct)
+		}
+		w.Write(data)
+	}))
+	t.Cleanup(up.Close)
+	return up.URL
 }
 
 // digest is how a large body is written in a golden response.

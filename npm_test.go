@@ -36,7 +36,7 @@ func TestNPMPackages(t *testing.T) {
 	root := npmRoot(t)
 	logs := &moduletest.SyncBuffer{}
 	srv, err := runtime.NewServer(runtime.Config{Root: root, Dev: true, PoolSize: 2, Timeout: 20 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, Stderr: io.Discard}, modules.Builtin()...)
+		Logger: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, Stderr: io.Discard}, modules.Builtin(modules.Config{})...)
 	if err != nil {
 		t.Fatal(err)
 	}

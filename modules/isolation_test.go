@@ -225,10 +225,10 @@ func hasExportedField(t reflect.Type) bool {
 // runs on the same VM (HTTP and batch, twice), and fails for every object two
 // runs both reach unless it is frozen and has no mutable internal state: such
 // an object would carry one request's data (or a planted hook) to the next.
-// It enumerates modules.Builtin() and the global object, so a module added
+// It enumerates modules.Builtin(modules.Config{}) and the global object, so a module added
 // later is covered without touching the test.
 func TestNothingOutlivesARequest(t *testing.T) {
-	leaks := walkRuns(t, modules.Builtin(), 4)
+	leaks := walkRuns(t, modules.Builtin(modules.Config{}), 4)
 	for i, l := range leaks {
 		if i == 30 {
 			t.Errorf("... and %d more", len(leaks)-30)
@@ -273,7 +273,7 @@ func TestWalkFindsLeaks(t *testing.T) {
 		cached := rt.NewObject()
 		return rt.ToValue(func(goja.FunctionCall) goja.Value { return cached }), nil
 	}}
-	leaks := strings.Join(walkRuns(t, append(modules.Builtin(), leaky, leakyGlobal), 2), "\n")
+	leaks := strings.Join(walkRuns(t, append(modules.Builtin(modules.Config{}), leaky, leakyGlobal), 2), "\n")
 	for _, want := range []string{
 		`require("test:leaky").cached() in run 2`,
 		`require("test:leaky").registry in run 2`,
@@ -305,7 +305,7 @@ func walkRuns(t *testing.T, mods []runtime.Module, n int) []string {
 	standard := goja.New().GlobalObject().GetOwnPropertyNames()
 	w := &walker{}
 	s := moduletest.New(t, map[string]string{"walk.js": walkJS, "plain.js": `var x = 1;`}, moduletest.Options{
-		Modules: append(mods[len(modules.Builtin()):], w.module(names, standard)),
+		Modules: append(mods[len(modules.Builtin(modules.Config{})):], w.module(names, standard)),
 		Runtime: func(c *runtime.Config) { c.PoolSize, c.Stdout, c.Stderr = 1, io.Discard, io.Discard },
 	})
 	var runs []map[*goja.Object]seenObject

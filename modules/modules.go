@@ -9,6 +9,8 @@ import (
 
 	"github.com/dirigo/dirigo/modules/core"
 	"github.com/dirigo/dirigo/modules/dirigible"
+	"github.com/dirigo/dirigo/modules/fetch"
+	httpclient "github.com/dirigo/dirigo/modules/http/client"
 	"github.com/dirigo/dirigo/modules/http/request"
 	"github.com/dirigo/dirigo/modules/http/response"
 	"github.com/dirigo/dirigo/modules/http/rs"
@@ -30,11 +32,23 @@ import (
 	"github.com/dirigo/dirigo/modules/web/url"
 	"github.com/dirigo/dirigo/modules/web/webcrypto"
 	"github.com/dirigo/dirigo/runtime"
+	"github.com/dirigo/dirigo/runtime/client"
 )
+
+// Config configures the built-in modules. The zero value is ready to use.
+type Config struct {
+	// Client makes the outbound HTTP requests of scripts (fetch,
+	// http/client), under its policy. Nil means a client with the default
+	// configuration (client.Config{}).
+	Client *client.Client
+}
 
 // Builtin returns every module scripts can require or import, under every
 // name Dirigible has given it, and the globals they add.
-func Builtin() []runtime.Module {
+func Builtin(cfg Config) []runtime.Module {
+	if cfg.Client == nil {
+		cfg.Client = client.New(client.Config{})
+	}
 	mods := []runtime.Module{
 		// Dirigible 10+ (ESM), also under the @aerokit/ scope of 12.44+.
 		sdkhttp.Module("sdk/http"),
@@ -70,6 +84,22 @@ func Builtin() []runtime.Module {
 		pageGlobal("request", "http/v4/request"),
 		pageGlobal("response", "http/v4/response"),
 		pageGlobal("session", "http/v4/session"),
+	)
+	// Outbound HTTP: the WHATWG fetch globals and Dirigible's clients.
+	mods = append(mods, fetch.Modules(cfg.Client)...)
+	mods = append(mods,
+		httpclient.Module("sdk/http/client", dirigible.Current, cfg.Client),
+		alias("@aerokit/sdk/http/client", "sdk/http/client"),
+		httpclient.Module("http/client", dirigible.V4, cfg.Client),
+		alias("http/v4/client", "http/client"),
+		alias("http/v3/client", "http/client"),
+		alias("net/http/client", "http/client"),
+		httpclient.AsyncModule("http/client-async", cfg.Client),
+		alias("sdk/http/client-async", "http/client-async"),
+		alias("@aerokit/sdk/http/client-async", "http/client-async"),
+		alias("http/clientAsync", "http/client-async"),
+		alias("http/v4/clientAsync", "http/client-async"),
+		alias("http/v3/clientAsync", "http/client-async"),
 	)
 	mods = append(mods, dirigibleApps()...)
 	mods = append(mods, securityModules()...)

@@ -24,7 +24,7 @@ response.setContentType("text/plain");
 response.print("Hello World");`), 0o644)
 	old := time.Now().Add(-time.Hour)
 	os.Chtimes(filepath.Join(dir, "hello.js"), old, old)
-	srv, err := runtime.NewServer(runtime.Config{Root: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: benchLevel}))}, modules.Builtin()...)
+	srv, err := runtime.NewServer(runtime.Config{Root: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: benchLevel}))}, modules.Builtin(modules.Config{})...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func benchSessionScript(b *testing.B, name string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := runtime.NewServer(runtime.Config{Root: dir, Sessions: mgr, Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: benchLevel}))}, modules.Builtin()...)
+	srv, err := runtime.NewServer(runtime.Config{Root: dir, Sessions: mgr, Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: benchLevel}))}, modules.Builtin(modules.Config{})...)
 	if err != nil {
 		b.Fatal(err)
 	}

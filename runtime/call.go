@@ -59,9 +59,11 @@ type Call struct {
 	readArmed  bool // a read deadline is set on the connection
 	writeArmed bool // a write deadline is set on the connection
 
-	// batch mode
+	// runs without HTTP (Server.Run)
 	args     []string
 	exitCode int
+	job      *Job
+	result   any
 }
 
 // writeGrace bounds each write of the response the script's handler makes
@@ -112,9 +114,6 @@ func (c *Call) reset(ctx context.Context, gen uint64, r *http.Request, route Rou
 	*c = Call{ctx: ctx, gen: gen, req: r, route: route, mgr: mgr, logger: logger, maxBody: maxBody}
 	c.resp.buf = resp.buf[:0]
 }
-
-// Context returns the context of the call (the request's context over HTTP).
-func (c *Call) Context() context.Context { return c.ctx }
 
 // Request returns the HTTP request, or nil in batch mode.
 func (c *Call) Request() *http.Request { return c.req }

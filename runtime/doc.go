@@ -21,4 +21,12 @@
 // request in progress is reached from a module through [VM.Call]. The
 // response is buffered ([Response]) and the request's session
 // (runtime/sessions) is committed before its first byte.
+//
+// Go work that completes later reaches a script through one seam:
+// [VM.Async] reserves a completion, the work runs under the run's
+// [Call.Context] and hands its result back with [Pending.Complete]
+// ([VM.Promise] wraps the three steps for a promise). [Server.Run] runs a
+// script, or a function it exports, without an HTTP request, in the same
+// pool and with the same isolation and deadline (dirigo run, background
+// events).
 package runtime

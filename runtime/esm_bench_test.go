@@ -24,7 +24,7 @@ func benchScripts(b *testing.B, files map[string]string, path string) {
 		os.WriteFile(p, []byte(src), 0o644)
 		os.Chtimes(p, old, old)
 	}
-	srv, err := runtime.NewServer(runtime.Config{Root: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))}, modules.Builtin()...)
+	srv, err := runtime.NewServer(runtime.Config{Root: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))}, modules.Builtin(modules.Config{})...)
 	if err != nil {
 		b.Fatal(err)
 	}

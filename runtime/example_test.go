@@ -24,7 +24,7 @@ response.print("Hello, " + name);
 	srv, err := runtime.NewServer(runtime.Config{
 		Root:   dir,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}, modules.Builtin()...)
+	}, modules.Builtin(modules.Config{})...)
 	if err != nil {
 		panic(err)
 	}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"container/heap"
+	"context"
 	"math"
 	"sync"
 	"time"
@@ -9,27 +10,39 @@ import (
 	"github.com/dop251/goja"
 )
 
-// loop is a VM's event loop: the timers of the request in progress and the
-// callbacks of its asynchronous Go work. Everything in it belongs to one
-// request; reset drops what is left, so no timer or callback of one request
-// ever runs in the next.
+// loop is a VM's event loop: the timers of the run in progress and the
+// completions of its asynchronous Go work (see Pending). Everything in it
+// belongs to one run; reset drops what is left, so no timer or completion
+// of one run ever runs in the next.
 type loop struct {
 	timers timerHeap
 	byID   map[int64]*jsTimer
 	nextID int64
+	strong int // timers that keep the run alive (not weak)
 	wait   *time.Timer
 
 	mu      sync.Mutex
-	gen     uint64   // bumped by reset; completions of older requests are dropped
-	queue   []func() // callbacks to run on the VM goroutine
-	pending int      // registered asynchronous operations not yet completed
+	gen     uint64       // bumped by reset; completions of older runs are dropped
+	queue   []completion // completions to run on the VM goroutine
+	pending int          // reservations of this run not yet completed
 	wake    chan struct{}
+	// ctx is the run's context, made on first use (Call.Context), and
+	// stop ends it: at the end of the run, or when the watchdog stops it.
+	ctx  context.Context
+	stop context.CancelCauseFunc
+}
+
+// A completion is a completed reservation waiting for the VM goroutine.
+type completion struct {
+	p  *Pending
+	fn func() error
 }
 
 type jsTimer struct {
 	id       int64
 	when     time.Time
 	interval time.Duration // 0 for a one-shot timer
+	weak     bool          // does not keep the run alive
 	fn       goja.Callable
 	args     []goja.Value
 	index    int
@@ -67,70 +80,76 @@ func (l *loop) wakeUp() {
 	}
 }
 
-// reset forgets every timer and pending operation.
+// reset forgets every timer and pending completion, and ends the run's
+// context.
 func (l *loop) reset() {
 	if len(l.timers) > 0 {
 		clear(l.timers)
 		l.timers = l.timers[:0]
 		clear(l.byID)
 	}
+	l.strong = 0
 	l.mu.Lock()
 	l.gen++
 	l.queue = nil
 	l.pending = 0
+	cancel := l.stop
+	l.ctx, l.stop = nil, nil
 	l.mu.Unlock()
+	if cancel != nil {
+		cancel(errRunEnded)
+	}
 	select {
 	case <-l.wake:
 	default:
 	}
 }
 
-func (l *loop) add(fn goja.Callable, delay time.Duration, interval bool, args []goja.Value) int64 {
+func (l *loop) add(fn goja.Callable, delay time.Duration, interval, weak bool, args []goja.Value) int64 {
 	l.nextID++
-	t := &jsTimer{id: l.nextID, when: time.Now().Add(delay), fn: fn, args: args}
+	t := &jsTimer{id: l.nextID, when: time.Now().Add(delay), fn: fn, args: args, weak: weak}
 	if interval {
 		t.interval = max(delay, time.Millisecond)
 	}
 	heap.Push(&l.timers, t)
 	l.byID[t.id] = t
+	if !weak {
+		l.strong++
+	}
 	return t.id
 }
 
 func (l *loop) cancel(id int64) {
 	if t, ok := l.byID[id]; ok {
-		delete(l.byID, id)
+		l.forget(t)
 		if t.index >= 0 {
 			heap.Remove(&l.timers, t.index)
 		}
 	}
 }
 
-// Async registers one asynchronous operation of the request in progress and
-// returns the function that completes it. The returned function may be called
-// from any goroutine, exactly once; fn then runs on the VM goroutine (unless
-// the request has ended, in which case it is dropped). The request does not
-// finish while operations are pending (up to its timeout).
-func (vm *VM) Async() (complete func(fn func())) {
-	l := &vm.loop
-	l.mu.Lock()
-	gen := l.gen
-	l.pending++
-	l.mu.Unlock()
-	var once sync.Once
-	return func(fn func()) {
-		once.Do(func() {
-			l.mu.Lock()
-			if l.gen == gen {
-				l.queue = append(l.queue, fn)
-			}
-			l.mu.Unlock()
-			l.wakeUp()
-		})
+// forget drops t from the index of timers.
+func (l *loop) forget(t *jsTimer) {
+	delete(l.byID, t.id)
+	if !t.weak {
+		l.strong--
 	}
 }
 
-// settle runs timers and completions until none is left, or until the
-// watchdog ends the run.
+// SetTimer arms a one-shot timer of the run in progress that calls fn after
+// delay, as setTimeout does, and returns its ID (clearTimeout cancels it).
+// A weak timer does not keep the run alive: the run ends when only weak
+// timers are left, and they are dropped (Node's unref'd timers; AbortSignal.timeout
+// uses one). Call it on the VM goroutine while a run is in progress.
+func (vm *VM) SetTimer(fn goja.Callable, delay time.Duration, weak bool) int64 {
+	return vm.loop.add(fn, max(delay, 0), false, weak, nil)
+}
+
+// ClearTimer cancels the timer id, as clearTimeout does.
+func (vm *VM) ClearTimer(id int64) { vm.loop.cancel(id) }
+
+// settle runs timers and completions until none is left that keeps the run
+// alive, or until the watchdog ends the run.
 func (vm *VM) settle() error {
 	l := &vm.loop
 	for {
@@ -148,15 +167,15 @@ func (vm *VM) settle() error {
 		l.pending -= len(q)
 		pending := l.pending
 		l.mu.Unlock()
-		for _, fn := range q {
-			if err := vm.callback(fn); err != nil {
+		for _, c := range q {
+			if err := vm.complete(c); err != nil {
 				return err
 			}
 		}
 		if len(q) > 0 {
 			continue
 		}
-		if len(l.timers) > 0 {
+		if len(l.timers) > 0 && (l.strong > 0 || pending > 0) {
 			t := l.timers[0]
 			if d := time.Until(t.when); d <= 0 {
 				if t.interval > 0 {
@@ -164,7 +183,7 @@ func (vm *VM) settle() error {
 					heap.Fix(&l.timers, 0)
 				} else {
 					heap.Pop(&l.timers)
-					delete(l.byID, t.id)
+					l.forget(t)
 				}
 				if _, err := t.fn(goja.Undefined(), t.args...); err != nil {
 					return err
@@ -197,9 +216,10 @@ func (vm *VM) sleep(d time.Duration) {
 	}
 }
 
-// callback runs fn on the VM goroutine, turning a JavaScript exception it
-// panics with into an error.
-func (vm *VM) callback(fn func()) (err error) {
+// complete runs a completion on the VM goroutine, turning a JavaScript
+// exception it panics with into an error.
+func (vm *VM) complete(c completion) (err error) {
+	c.p.ran = true
 	defer func() {
 		if r := recover(); r != nil {
 			if e, ok := r.(error); ok {
@@ -211,8 +231,7 @@ func (vm *VM) callback(fn func()) (err error) {
 			panic(r)
 		}
 	}()
-	fn()
-	return nil
+	return c.fn()
 }
 
 // installTimers binds setTimeout, setInterval, setImmediate, their clear
@@ -240,7 +259,7 @@ func (vm *VM) installTimers() {
 			if vm.call == nil {
 				panic(rt.NewTypeError("timers can only be set while a request runs"))
 			}
-			return rt.ToValue(vm.loop.add(fn, delay, interval, args))
+			return rt.ToValue(vm.loop.add(fn, delay, interval, false, args))
 		}
 	}
 	clearTimer := func(c goja.FunctionCall) goja.Value {

@@ -396,33 +396,15 @@ type exitError int
 func (e exitError) Error() string { return "process.exit(" + strconv.Itoa(int(e)) + ")" }
 
 // RunFile runs the script file (a path relative to the root) outside HTTP,
-// in batch mode: request and response functions throw, session functions
-// answer as without a session, console prints to stdout and stderr, and the
-// global process has argv, env, exit() and exitCode. It returns the exit
-// code: process.exitCode or the process.exit argument, else 0; an uncaught
-// error returns 1 with the error.
+// in batch mode (dirigo run): it is [Server.Run] with process.argv set to
+// args. It returns the exit code: process.exitCode or the process.exit
+// argument, else 0; an uncaught error returns 1 with the error.
 func (s *Server) RunFile(ctx context.Context, file string, args []string) (int, error) {
-	gen := s.generation()
-	prog, err := s.h.loader.program(file, gen)
+	res, err := s.Run(ctx, Job{File: file, Argv: args})
 	if err != nil {
 		return 1, err
 	}
-	vm, err := s.pool.get(ctx)
-	if err != nil {
-		return 1, err
-	}
-	defer s.pool.put(vm)
-	c := &Call{ctx: ctx, gen: gen, args: args, logger: s.log, route: Route{Kind: RouteScript, File: file}}
-	defer c.end()
-	err = vm.run(c, file, prog)
-	var ee exitError
-	if errors.As(err, &ee) {
-		return int(ee), nil
-	}
-	if err != nil {
-		return 1, err
-	}
-	return c.exitCode, nil
+	return res.ExitCode, nil
 }
 
 // installProcess binds the batch-mode process object on the run's global.

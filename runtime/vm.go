@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -81,6 +82,8 @@ type VM struct {
 	harden goja.Callable
 	// natives caches the frozen exports of native modules, per VM.
 	natives map[string]goja.Value
+	// shared holds what modules share across their globals (Shared).
+	shared map[any]goja.Value
 	// setters are the setters of tamed properties, by name (see tamer).
 	setters map[any]goja.Value
 	// tamedObjects maps the getter of a tamed property that holds a plain
@@ -147,6 +150,7 @@ func newVM(h *host) (*VM, error) {
 		setters:       map[any]goja.Value{},
 		tamedObjects:  map[*goja.Object]*goja.Object{},
 		globalObjects: map[*goja.Object]struct{}{},
+		shared:        map[any]goja.Value{},
 		requires:      map[string]goja.Value{},
 		funcs:         map[string]*moduleFunc{},
 		modules:       map[string]*moduleObject{},
@@ -262,6 +266,36 @@ func (vm *VM) ParseJSON(text string) (goja.Value, error) {
 	return vm.parse(goja.Undefined(), vm.rt.ToValue(text))
 }
 
+// Shared returns the value a module keeps under key on this VM, made by
+// make on first use: what several globals of one module share (fetch,
+// Headers, Request... come from one evaluation of fetch.js). key is a
+// comparable value of the module's own (an unexported type). The value is
+// deep-frozen (see [VM.Harden]) before it is kept, whole, so that a part a
+// script reaches through one global (the Response class of a fetched
+// response) is as frozen as the global that binds it. It lives as long as
+// the VM, so, as a Load result, it must not capture request data. Call it
+// from a global's Load or a function a script called, once the VM is ready.
+func (vm *VM) Shared(key any, make func() (goja.Value, error)) (goja.Value, error) {
+	if v, ok := vm.shared[key]; ok {
+		return v, nil
+	}
+	v, err := make()
+	if err != nil {
+		return nil, err
+	}
+	if err := vm.Harden(v); err != nil {
+		return nil, fmt.Errorf("freezing a shared value: %w", err)
+	}
+	vm.shared[key] = v
+	return v, nil
+}
+
+// ReadFile reads the file name, a path relative to the script root that
+// may not leave it (Dirigible's http/client sends files by path).
+func (vm *VM) ReadFile(name string) ([]byte, error) {
+	return vm.h.root.ReadFile(name)
+}
+
 // Intrinsic returns the built-in global name ("Date", "Uint8Array") as the VM
 // was created with it, whatever the running script did to its own global.
 func (vm *VM) Intrinsic(name string) goja.Value { return vm.base.Get(name) }
@@ -324,7 +358,9 @@ func (vm *VM) interrupt(reason int32) {
 	if !vm.stop.CompareAndSwap(0, reason) {
 		return
 	}
-	vm.rt.Interrupt(vm.stopCause())
+	cause := vm.stopCause()
+	vm.rt.Interrupt(cause)
+	vm.loop.stopContext(cause)
 	vm.loop.wakeUp()
 }
 
@@ -398,8 +434,12 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 			// A run that ends after its limit did not succeed, even when
 			// the script got to its end before the watchdog looked: a
 			// backtracking regular expression that gave up at its match
-			// timeout reads as "no match" (see setRegexpTimeout).
-			if late && err == nil {
+			// timeout reads as "no match" (see setRegexpTimeout), and
+			// outbound work under the run's context fails at the deadline
+			// with an error of its own (an uncaught TimeoutError of fetch).
+			// An error with a status of its own (408: the client sent its
+			// body too slowly) stays.
+			if late && (err == nil || statusOf(err) == http.StatusInternalServerError) {
 				err = &ScriptError{File: file, Message: "Error: script timed out", Err: ErrTimeout}
 			}
 		}
@@ -414,8 +454,15 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 		}
 		vm.reset()
 	}()
-	if _, err := vm.evalModule(file, prog, true); err != nil {
+	m, err := vm.evalModule(file, prog, true)
+	if err != nil {
 		return vm.runError(err, file)
+	}
+	var ret goja.Value
+	if c.job != nil && c.job.Export != "" {
+		if ret, err = vm.callExport(m, c.job); err != nil {
+			return vm.runError(err, file)
+		}
 	}
 	if err := vm.settle(); err != nil {
 		se := vm.runError(err, file)
@@ -429,6 +476,15 @@ func (vm *VM) run(c *Call, file string, prog *compiled) (err error) {
 	}
 	for p := range vm.rejected {
 		return &ScriptError{File: file, Message: "Uncaught (in promise) " + describeReason(p.Result())}
+	}
+	if ret != nil {
+		if c.result, err = jobResult(ret); err != nil {
+			se := vm.runError(err, file)
+			if se.File == "" {
+				se.File = file
+			}
+			return se
+		}
 	}
 	return nil
 }
@@ -494,6 +550,7 @@ func (vm *VM) drop() {
 	vm.rt, vm.base, vm.harden = nil, nil, nil
 	vm.natives, vm.requires, vm.funcs, vm.modules, vm.rejected = nil, nil, nil, nil, nil
 	vm.setters, vm.tamedObjects, vm.globalObjects, vm.freeze = nil, nil, nil, nil
+	vm.shared = nil
 	vm.stringify, vm.parse, vm.isArray, vm.rangeErr, vm.syntaxErr = nil, nil, nil, nil, nil
 	vm.joining, vm.jsonStates, vm.noExports = nil, nil, nil
 	vm.loop.timers = nil

@@ -27,7 +27,7 @@ func BenchmarkNewVM(b *testing.B) {
 // (globals are loaded on first use, so they should cost little here).
 func BenchmarkNewVMBuiltin(b *testing.B) {
 	dir := b.TempDir()
-	mods := modules.Builtin()
+	mods := modules.Builtin(modules.Config{})
 	b.ReportAllocs()
 	stop := benchcpu.Process(b)
 	for b.Loop() {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dirigo/dirigo/runtime"
+	outbound "github.com/dirigo/dirigo/runtime/client"
 )
 
 // defaultAddr is where dirigo listens unless told otherwise: this machine
@@ -54,6 +55,9 @@ type flags struct {
 	sessionParallel int
 	maxMemory       byteSize
 	maxOutput       byteSize
+	clientDeny      string
+	clientAllow     string
+	clientMaxBody   byteSize
 	users           string
 }
 
@@ -95,6 +99,10 @@ func newFlags(out io.Writer) *flags {
 	fs.Var(&f.maxOutput, "max-output", "largest response body a script may write (256MiB, 1GB, bytes); 0 or off: no limit")
 	fs.StringVar(&f.redisPrefix, "redis-prefix", "dirigo:session:", "prefix of the Redis keys of sessions (timeouts and pool: URL parameters such as ?read_timeout=1s&pool_size=20&max_retries=2)")
 	fs.IntVar(&f.sessionParallel, "session-parallel", 2, "most requests of one session that run at once; the others wait for their turn without a VM (up to --queue-timeout, then 503)")
+	fs.StringVar(&f.clientDeny, "client-deny", "169.254.0.0/16,fe80::/10", "destinations scripts may not connect to (fetch, http/client): CIDRs or addresses, comma-separated, checked after DNS and on every redirect; empty: none")
+	fs.StringVar(&f.clientAllow, "client-allow", "", "destinations reachable even when --client-deny covers them (CIDRs or addresses, comma-separated)")
+	f.clientMaxBody = byteSize{n: outbound.DefaultMaxBody}
+	fs.Var(&f.clientMaxBody, "client-max-body", "largest response body a script's outbound request may read (64MiB, bytes); larger is an error; 0 or off: no limit")
 	fs.StringVar(&f.users, "users", "", "users file (NAME:BCRYPT-HASH[:ROLES] lines and /PATH ROLES rules; outside --scripts): turns on HTTP Basic, the /login form and role rules; /services/ then needs a user. Read again when it changes")
 	return f
 }
@@ -157,6 +165,28 @@ func (f *flags) proxies() ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
+}
+
+// clientConfig returns the configuration of the scripts' outbound client:
+// --client-deny, --client-allow, --client-max-body, the User-Agent
+// dirigo/<version> and the data folder.
+func (f *flags) clientConfig(version string, logger *slog.Logger) (outbound.Config, error) {
+	deny, err := outbound.ParsePrefixes(f.clientDeny)
+	if err != nil {
+		return outbound.Config{}, fmt.Errorf("--client-deny: %w", err)
+	}
+	allow, err := outbound.ParsePrefixes(f.clientAllow)
+	if err != nil {
+		return outbound.Config{}, fmt.Errorf("--client-allow: %w", err)
+	}
+	return outbound.Config{
+		Deny:      deny,
+		Allow:     allow,
+		MaxBody:   f.clientMaxBody.bytes(),
+		DataDir:   f.data,
+		UserAgent: "dirigo/" + version,
+		Logger:    logger,
+	}, nil
 }
 
 // usage prints the help: the commands, then every flag with its variable.

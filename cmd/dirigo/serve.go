@@ -20,6 +20,7 @@ import (
 	"github.com/dirigo/dirigo/internal/metrics"
 	"github.com/dirigo/dirigo/modules"
 	"github.com/dirigo/dirigo/runtime"
+	outbound "github.com/dirigo/dirigo/runtime/client"
 	"github.com/dirigo/dirigo/runtime/sessions"
 )
 
@@ -105,6 +106,13 @@ func serve(ctx context.Context, f *flags, sys system) error {
 	}
 	defer mgr.Close()
 
+	ccfg, err := f.clientConfig(b.Version, logger)
+	if err != nil {
+		return err
+	}
+	oc := outbound.New(ccfg)
+	defer stopClient(oc)
+
 	var users *auth.Auth
 	if f.users != "" {
 		users, err = auth.New(auth.Config{UsersFile: f.users, Root: root, Logger: logger})
@@ -131,7 +139,7 @@ func serve(ctx context.Context, f *flags, sys system) error {
 		AccessLog:      lg.access,
 		TrustedProxies: trusted,
 		Auth:           authOf(users),
-	}, modules.Builtin()...)
+	}, modules.Builtin(modules.Config{Client: oc})...)
 	if err != nil {
 		return err
 	}
@@ -406,6 +414,14 @@ func storeKind(s string) string {
 	}
 }
 
+// stopClient stops the outbound client once no script runs: its
+// background transfers get a few seconds to end.
+func stopClient(c *outbound.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = c.Shutdown(ctx)
+}
+
 // runFile runs one script in batch mode and returns its exit code.
 func runFile(ctx context.Context, f *flags, file string, args []string, stdout, stderr io.Writer) (int, error) {
 	level, err := f.level()
@@ -427,6 +443,12 @@ func runFile(ctx context.Context, f *flags, file string, args []string, stdout, 
 		}
 	}
 	rel, _ := filepath.Rel(root, abs)
+	ccfg, err := f.clientConfig(readBuild().Version, logger)
+	if err != nil {
+		return 2, err
+	}
+	oc := outbound.New(ccfg)
+	defer stopClient(oc)
 	srv, err := runtime.NewServer(runtime.Config{
 		Root:      root,
 		PoolSize:  1,
@@ -435,7 +457,7 @@ func runFile(ctx context.Context, f *flags, file string, args []string, stdout, 
 		Logger:    logger,
 		Stdout:    stdout,
 		Stderr:    stderr,
-	}, modules.Builtin()...)
+	}, modules.Builtin(modules.Config{Client: oc})...)
 	if err != nil {
 		return 2, err
 	}

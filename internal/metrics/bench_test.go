@@ -33,7 +33,7 @@ func BenchmarkHello(b *testing.B) {
 				m := metrics.New(metrics.Build{})
 				cfg.Observer = m
 			}
-			srv, err := runtime.NewServer(cfg, modules.Builtin()...)
+			srv, err := runtime.NewServer(cfg, modules.Builtin(modules.Config{})...)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -36,6 +36,9 @@ type Options struct {
 	NoSessions bool
 	// Modules are served besides the built-in ones.
 	Modules []runtime.Module
+	// Builtin configures the built-in modules (the outbound client of
+	// fetch and http/client).
+	Builtin modules.Config
 	// TLS serves HTTPS (the client trusts the test certificate).
 	TLS bool
 }
@@ -87,7 +90,7 @@ func New(t testing.TB, files map[string]string, opts Options) *Server {
 	if opts.Runtime != nil {
 		opts.Runtime(&cfg)
 	}
-	srv, err := runtime.NewServer(cfg, append(modules.Builtin(), opts.Modules...)...)
+	srv, err := runtime.NewServer(cfg, append(modules.Builtin(opts.Builtin), opts.Modules...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

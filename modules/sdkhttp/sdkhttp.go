@@ -1,6 +1,7 @@
 // Package sdkhttp provides Dirigible's sdk/http index module: the request,
-// response, session and upload classes under both their export names, the
-// rs and decorators namespaces, and the decorators themselves.
+// response, session, upload and HTTP client classes under both their export
+// names, the rs, decorators and asyncClient namespaces, and the decorators
+// themselves.
 package sdkhttp
 
 import (
@@ -26,6 +27,7 @@ func load(vm *runtime.VM) (goja.Value, error) {
 		{"sdk/http/response", "response", "Response"},
 		{"sdk/http/session", "session", "Session"},
 		{"sdk/http/upload", "upload", "Upload"},
+		{"sdk/http/client", "client", "HttpClient"},
 	} {
 		v, err := vm.Require(m.module)
 		if err != nil {
@@ -35,10 +37,11 @@ func load(vm *runtime.VM) (goja.Value, error) {
 		_ = o.Set(m.class, v)
 	}
 	// The REST framework: rs and decorators as namespaces, and the
-	// decorators (Controller, Get, ...) flat.
+	// decorators (Controller, Get, ...) flat; the async HTTP client.
 	for _, m := range []struct{ module, name string }{
 		{"sdk/http/rs", "rs"},
 		{"sdk/http/decorators", "decorators"},
+		{"sdk/http/client-async", "asyncClient"},
 	} {
 		v, err := vm.Require(m.module)
 		if err != nil {

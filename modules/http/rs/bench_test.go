@@ -24,7 +24,7 @@ func benchServer(b *testing.B, script string) *runtime.Server {
 	}
 	old := time.Now().Add(-time.Hour)
 	_ = os.Chtimes(p, old, old)
-	srv, err := runtime.NewServer(runtime.Config{Root: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))}, modules.Builtin()...)
+	srv, err := runtime.NewServer(runtime.Config{Root: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))}, modules.Builtin(modules.Config{})...)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -695,7 +695,7 @@ v4.setAttribute("a", 1); v4.removeAttribute("a"); v4.invalidate(); v4.setMaxInac
 console.log(JSON.stringify(r));`,
 	}, moduletest.Options{})
 	var out strings.Builder
-	srv, err := runtime.NewServer(runtime.Config{Root: s.Dir, Stdout: &out, Stderr: &out}, modules.Builtin()...)
+	srv, err := runtime.NewServer(runtime.Config{Root: s.Dir, Stdout: &out, Stderr: &out}, modules.Builtin(modules.Config{})...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,47 @@
+package fetch_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dirigo/dirigo/modules"
+	"github.com/dirigo/dirigo/runtime"
+	"github.com/dirigo/dirigo/runtime/client"
+)
+
+// BenchmarkProxy is the proxy workload of bench/proxy.sh in one process:
+// a script fetches a local upstream and answers its body.
+func BenchmarkProxy(b *testing.B) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "Hello World")
+	}))
+	defer up.Close()
+	dir := b.TempDir()
+	src, err := os.ReadFile("../../bench/proxy/proxy.js")
+	if err != nil {
+		b.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "proxy.js"), []byte(strings.ReplaceAll(string(src), "UPSTREAM", up.URL)), 0o644)
+	c := client.New(client.Config{DataDir: b.TempDir()})
+	srv, err := runtime.NewServer(runtime.Config{Root: dir, Logger: slog.New(slog.DiscardHandler)}, modules.Builtin(modules.Config{Client: c})...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	req := httptest.NewRequest("GET", "/proxy", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code != http.StatusOK || w.Body.String() != "Hello World" {
+			b.Fatal(w.Code, w.Body.String())
+		}
+	}
+}
