@@ -12,7 +12,9 @@
 # from ../shared/bench (HARNESS). Every server is checked with curl (GET
 # /proxy == "Hello World") before the load; then wrk -t1 -c32 --timeout 5s,
 # WARMUP (3) seconds, then DURATION (10) seconds measured, with the
-# harness's lua/report.lua. All on 127.0.0.1; the upstream, the server and
+# harness's lua/report.lua. "dirigo session" is the same proxy through a
+# default client session's data task (bench/proxy/session.js, Titanium's
+# URLSession) instead of fetch. All on 127.0.0.1; the upstream, the server and
 # wrk share the machine's cores. Needs wrk, curl, node (18+).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +55,7 @@ wait_ready "$upstream/hello"
 mkdir -p "$tmp/scripts"
 cp bench/proxy/hello.js "$tmp/scripts/hello.js"
 sed "s|UPSTREAM|$upstream|" bench/proxy/proxy.js >"$tmp/scripts/proxy.js"
+sed "s|UPSTREAM|$upstream|" bench/proxy/session.js >"$tmp/scripts/session.js"
 
 results=$tmp/results.tsv
 : >"$results"
@@ -95,6 +98,8 @@ for run in $(seq 1 "$RUNS"); do
     name=dirigo
     (( pool > 0 )) && name="dirigo --pool $pool"
     measure "$name" /proxy start_dirigo "$pool"
+    # The same call as one data task of a default client session.
+    measure "$name session" /session start_dirigo "$pool"
   done
   measure node-fetch /proxy start_node
 done

@@ -23,7 +23,9 @@ import (
 	"github.com/dirigo/dirigo/modules/node/util"
 	"github.com/dirigo/dirigo/modules/sdkhttp"
 	"github.com/dirigo/dirigo/modules/security"
+	"github.com/dirigo/dirigo/modules/titanium"
 	"github.com/dirigo/dirigo/modules/utils"
+	"github.com/dirigo/dirigo/modules/voltmx"
 	"github.com/dirigo/dirigo/modules/web/base64"
 	"github.com/dirigo/dirigo/modules/web/clone"
 	"github.com/dirigo/dirigo/modules/web/dom"
@@ -41,6 +43,9 @@ type Config struct {
 	// http/client), under its policy. Nil means a client with the default
 	// configuration (client.Config{}).
 	Client *client.Client
+	// Configurations backs core/configurations (a server's configuration
+	// file, see --config); nil: the environment and no file.
+	Configurations *core.Configurations
 }
 
 // Builtin returns every module scripts can require or import, under every
@@ -101,7 +106,11 @@ func Builtin(cfg Config) []runtime.Module {
 		alias("http/v4/clientAsync", "http/client-async"),
 		alias("http/v3/clientAsync", "http/client-async"),
 	)
-	mods = append(mods, dirigibleApps()...)
+	// Client sessions: Titanium's URLSession (and Ti.App.iOS events) and
+	// Volt MX's voltmx.net.HttpRequest.
+	mods = append(mods, titanium.Modules(cfg.Client)...)
+	mods = append(mods, voltmx.Modules(cfg.Client)...)
+	mods = append(mods, dirigibleApps(cfg.Configurations)...)
 	mods = append(mods, securityModules()...)
 	// The Web platform and Node's core modules (each global is loaded on
 	// its first use), every Node name also under node:.
@@ -122,8 +131,8 @@ func Builtin(cfg Config) []runtime.Module {
 
 // dirigibleApps returns the rest of what real Dirigible applications use:
 // the REST framework (rs, rs-data, decorators), uploads, the utilities and
-// the configuration.
-func dirigibleApps() []runtime.Module {
+// the configuration (configs; nil: the environment only).
+func dirigibleApps(configs *core.Configurations) []runtime.Module {
 	shared := rs.NewShared()
 	mods := []runtime.Module{
 		shared.Module("sdk/http/rs", dirigible.Current),
@@ -157,9 +166,12 @@ func dirigibleApps() []runtime.Module {
 		alias("@aerokit/sdk/utils", "sdk/utils"),
 	)
 	// The configuration: core/configurations and core/env.
-	configs, err := core.NewConfigurations(core.Options{})
-	if err != nil { // only a configuration file can fail, and there is none
-		panic(err)
+	if configs == nil {
+		var err error
+		configs, err = core.NewConfigurations(core.Options{})
+		if err != nil { // only a configuration file can fail, and there is none
+			panic(err)
+		}
 	}
 	for _, prefix := range []string{"core/", "core/v4/", "core/v3/"} {
 		mods = append(mods,
@@ -178,13 +190,16 @@ func dirigibleApps() []runtime.Module {
 	return mods
 }
 
-// dirigibleESM serves sdk/http and its sub-paths also as @dirigible/http…,
-// the ES module names of Dirigible 9.x (the same objects).
+// dirigibleESM serves sdk/http, sdk/security, sdk/core and sdk/utils and
+// their sub-paths also as @dirigible/http…, @dirigible/security…, …, the
+// ES module names of Dirigible 9.x (the same objects).
 func dirigibleESM(mods []runtime.Module) []runtime.Module {
 	var out []runtime.Module
 	for _, m := range mods {
-		if rest, ok := strings.CutPrefix(m.Name, "sdk/http"); ok && (rest == "" || rest[0] == '/') {
-			out = append(out, alias("@dirigible/http"+rest, m.Name))
+		for _, family := range []string{"http", "security", "core", "utils"} {
+			if rest, ok := strings.CutPrefix(m.Name, "sdk/"+family); ok && (rest == "" || rest[0] == '/') {
+				out = append(out, alias("@dirigible/"+family+rest, m.Name))
+			}
 		}
 	}
 	return out

@@ -36,6 +36,10 @@ type AccessEntry struct {
 	// in the log without showing the ID (the hash cannot be turned back
 	// into a cookie).
 	Session string
+	// User is the name of the user the request was authenticated as, ""
+	// for none: its Basic credentials, or its login session where the path
+	// needs a user or the script asked who the user is (Call.User).
+	User string
 
 	trusted []netip.Prefix
 }
@@ -69,7 +73,7 @@ func validAddr(s string) bool {
 
 // AppendAttrs appends the entry's attributes to dst, in the order the
 // request line shows them: method, path, status, bytes, duration,
-// request_id, client, then query_len (the length of the query string, which
+// request_id, client, then user, query_len (the length of the query string, which
 // may hold secrets and is never logged), user_agent, script and session
 // when they are not empty.
 func (e *AccessEntry) AppendAttrs(dst []slog.Attr) []slog.Attr {
@@ -83,6 +87,9 @@ func (e *AccessEntry) AppendAttrs(dst []slog.Attr) []slog.Attr {
 		slog.String("request_id", e.RequestID),
 		slog.String("client", e.Client()),
 	)
+	if e.User != "" {
+		dst = append(dst, slog.String("user", e.User))
+	}
 	if n := len(r.URL.RawQuery); n > 0 {
 		dst = append(dst, slog.Int("query_len", n))
 	}
@@ -99,7 +106,7 @@ func (e *AccessEntry) AppendAttrs(dst []slog.Attr) []slog.Attr {
 }
 
 // MaxAccessAttrs is the most attributes AppendAttrs appends.
-const MaxAccessAttrs = 11
+const MaxAccessAttrs = 12
 
 // Record returns the entry as the slog record of the request line: message
 // "request" at info level, at the time the response was done.

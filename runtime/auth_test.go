@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"sync"
 	"testing"
@@ -125,6 +126,64 @@ require("http/response").print(r.getRemoteUser() + " " + r.isUserInRole("r1") + 
 		resp, body := s.Get(t, step.path)
 		if body != step.want {
 			t.Errorf("GET %s: %d %q, want %q", step.path, resp.StatusCode, body, step.want)
+		}
+	}
+}
+
+// sessionAuth is a runtime.Auth whose every session is logged in as
+// "form" and whose credentials (X-User) are a user.
+type sessionAuth struct{}
+
+func (sessionAuth) Serve(w http.ResponseWriter, r *http.Request, a *runtime.AuthRequest) (*runtime.User, bool) {
+	if name := r.Header.Get("X-User"); name != "" {
+		return &runtime.User{Name: name, AuthType: "Test"}, false
+	}
+	return nil, false
+}
+
+func (sessionAuth) SessionUser(*sessions.Session) (*runtime.User, error) {
+	return &runtime.User{Name: "form", AuthType: "FORM"}, nil
+}
+
+// The access entry names the user the request was authenticated as: its
+// credentials' on every kind of route, its session's when the script
+// asked; never a user nobody looked up.
+func TestAccessLogUser(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	s := moduletest.New(t, map[string]string{
+		"who.js":     `require("http/response").print(require("http/request").getRemoteUser());`,
+		"quiet.js":   `require("http/response").print("quiet");`,
+		"static.txt": "static\n",
+	}, moduletest.Options{Runtime: func(c *runtime.Config) {
+		c.Auth = sessionAuth{}
+		c.AccessLog = accessFunc(func(e runtime.AccessEntry) {
+			mu.Lock()
+			got = append(got, e.Request.URL.Path+" "+e.User)
+			mu.Unlock()
+		})
+	}})
+	for _, tc := range []struct{ path, user, want string }{
+		{"/who", "alice", "/who alice"},
+		{"/static.txt", "bob", "/static.txt bob"},
+		{"/missing", "carol", "/missing carol"},
+		{"/who", "", "/who form"},
+		{"/quiet", "", "/quiet "},
+		{"/static.txt", "", "/static.txt "},
+	} {
+		req := httptest.NewRequest(http.MethodGet, tc.path, nil)
+		if tc.user != "" {
+			req.Header.Set("X-User", tc.user)
+		}
+		s.Runtime.ServeHTTP(httptest.NewRecorder(), req) // returns after the access entry
+		mu.Lock()
+		last := ""
+		if len(got) > 0 {
+			last = got[len(got)-1]
+		}
+		mu.Unlock()
+		if last != tc.want {
+			t.Errorf("GET %s as %q: access entry %q, want %q", tc.path, tc.user, last, tc.want)
 		}
 	}
 }

@@ -364,6 +364,7 @@ func (c *Call) end() {
 		c.cleanups[i]()
 	}
 	c.cleanups = nil
+	c.noteUser()
 	if c.sess != nil {
 		c.noteSession()
 		c.sess.End()

@@ -103,14 +103,23 @@ response.print([a, s.x, c.yes, cyes, typeof ns.maybe, get(), getOne()].join());`
 	}
 }
 
-// @dirigible/http (Dirigible 9.x) and its sub-paths are sdk/http.
+// @dirigible/http, @dirigible/security, @dirigible/core and
+// @dirigible/utils (Dirigible 9.x) and their sub-paths are sdk/….
 func TestDirigibleESMNames(t *testing.T) {
 	s := moduletest.New(t, map[string]string{"main.mjs": `import { request, response } from "@dirigible/http";
 import { Request } from "@dirigible/http/request";
 import * as sdk from "sdk/http";
-response.print([request === Request, request === sdk.request, request.getMethod()].join());`}, devOneVM)
+import { user } from "@dirigible/security";
+import { User } from "@dirigible/security/user";
+import { configurations } from "@dirigible/core";
+import { base64 } from "@dirigible/utils";
+import * as hex from "@dirigible/utils/hex";
+response.print([request === Request, request === sdk.request, request.getMethod(),
+	user === User, user === require("sdk/security/user"), typeof user.getName,
+	configurations === require("sdk/core/configurations"), base64.encode("hi"), hex.encode("hi"),
+	(() => { try { require("@dirigible/security/missing"); } catch (e) { return /Cannot find module/.test(e.message); } })()].join());`}, devOneVM)
 	_, body := s.Get(t, "/main")
-	if body != "true,true,GET" {
+	if body != "true,true,GET,true,true,function,true,aGk=,6869,true" {
 		t.Errorf("got %q", body)
 	}
 }

@@ -23,11 +23,18 @@ type Job struct {
 	// export: `export default fn`, or `module.exports = fn`.
 	Export string
 	// Args are the arguments of the exported function, converted by the
-	// VM's goja.Runtime.ToValue (a map[string]any becomes an object).
+	// VM's goja.Runtime.ToValue (a map[string]any becomes an object), except
+	// a JobValue, which makes its argument on the VM.
 	Args []any
 	// Argv is process.argv after the script's path.
 	Argv []string
 }
+
+// A JobValue makes an argument of a Job's exported function on the VM that
+// runs it, for a value ToValue cannot make: an object with accessors, or
+// with its keys in a set order (a background event's payload). It runs on
+// the VM goroutine, against the run's global.
+type JobValue func(vm *VM) goja.Value
 
 // A JobResult is the outcome of a Job that ran to its end.
 type JobResult struct {
@@ -88,6 +95,10 @@ func (vm *VM) callExport(m *moduleObject, job *Job) (goja.Value, error) {
 	}
 	args := make([]goja.Value, len(job.Args))
 	for i, a := range job.Args {
+		if f, ok := a.(JobValue); ok {
+			args[i] = f(vm)
+			continue
+		}
 		args[i] = rt.ToValue(a)
 	}
 	return fn(goja.Undefined(), args...)

@@ -9,9 +9,9 @@ import "github.com/dop251/goja"
 // the first require (or, for a global, when the VM is created), and its
 // result is frozen and cached for the life of the VM, so it must not capture
 // request data: exported functions reach the request in progress through
-// [VM.Call] when they are called. Scripts get a plain-object result through
-// a view made for their request, which takes their own properties (see
-// [VM.View]).
+// [VM.Call] when they are called.
+// Scripts get a plain-object result through a view made for their request,
+// which takes their own properties (see [VM.View]).
 type Module struct {
 	// Name is the require specifier ("http/request"); empty for a global-only module.
 	Name string

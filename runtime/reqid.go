@@ -72,6 +72,7 @@ type exchange struct {
 	http.ResponseWriter
 	id      [1]string // the request ID, as a header value
 	session string    // hash of the session ID, when the request had one
+	user    string    // the authenticated user's name, when known
 	bytes   int64
 	status  int32 // the status sent, 0 until then
 	cause   Cause // why the answer is 503, when known
@@ -143,5 +144,14 @@ func (c *Call) RequestID() string {
 func (c *Call) noteSession() {
 	if x := exchangeOf(c.resp.w); x != nil && c.sess != nil {
 		x.session = c.sess.LogID()
+	}
+}
+
+// noteUser records the user the request is known to be authenticated as
+// for the access log: from its credentials, or from its session when the
+// server or the script looked (a session is never loaded just for the log).
+func (c *Call) noteUser() {
+	if x := exchangeOf(c.resp.w); x != nil && c.userKnown && c.user != nil {
+		x.user = c.user.Name
 	}
 }

@@ -198,7 +198,13 @@ func (rv resolver) resolve(urlPath string) (Route, error) {
 	}
 
 	// A script followed by a resource path: the first prefix that is a script.
+	// With a trailing slash the whole path may name one too: /api/x/ is the
+	// root ("/") of the service scripts/api/x.ts, as in Dirigible, once no
+	// folder api/x/ answered.
 	n := len(segs)
+	if trailing {
+		n++
+	}
 	if n > maxFileSegments {
 		n = maxFileSegments
 	}

@@ -21,7 +21,7 @@ func tree(t testing.TB) (root *os.Root, dir string) {
 		"hello.js", "hello.ts", "index.js", "api/users.ts", "api/v1/items.mjs", "tool.cjs",
 		"docs/index.html", "docs/guide.md", "static.css", "data.json", "user.profile.js",
 		".secret.js", ".hidden/x.js", "_private/x.js", "lib/_internal.js", "node_modules/pkg/index.js",
-		"sub/readme.txt", "both.js", "both/index.js", ".env", "_private/secret.txt",
+		"sub/readme.txt", "svc.js", "svc/readme.txt", "both.js", "both/index.js", ".env", "_private/secret.txt",
 		"package.json", "package-lock.json", "tsconfig.json", "jsconfig.json", "types.d.ts", "hello.js.map",
 		"Yarn.lock", "sub/package.json",
 		"visit.html", "legacy.htm", "pagedir/index.htm", "dual.js", "dual.html", "report.2024.html", "_private/p.html",
@@ -81,6 +81,21 @@ func TestResolve(t *testing.T) {
 		{path: "/api/users.ts/42/orders", kind: RouteScript, file: "api/users.ts", resource: "42/orders", service: "/api/users.ts"},
 		{path: "/api/users/42", kind: RouteScript, file: "api/users.ts", resource: "42", service: "/api/users"},
 		{path: "/api/users/42/", kind: RouteScript, file: "api/users.ts", resource: "42/"},
+		// A trailing slash after a script's name is its root: a decorated
+		// controller in api/users.ts serves /api/users/ as Dirigible does.
+		{path: "/api/users/", kind: RouteScript, file: "api/users.ts", resource: "/", service: "/api/users"},
+		{path: "/api/users.ts/", kind: RouteScript, file: "api/users.ts", resource: "/", service: "/api/users.ts"},
+		{path: "/services/ts/api/users.ts/", kind: RouteScript, file: "api/users.ts", resource: "/", service: "/services/ts/api/users.ts"},
+		{path: "/hello/", kind: RouteScript, file: "hello.js", resource: "/", service: "/hello"},
+		// A folder's index comes first; a folder without one leaves its
+		// root to the script of the same name.
+		{path: "/svc/", kind: RouteScript, file: "svc.js", resource: "/", service: "/svc"},
+		{path: "/svc/readme.txt", kind: RouteStatic, file: "svc/readme.txt"},
+		{path: "/api/v1/", err: ErrNotFound},
+		{path: "/_private/", err: ErrNotFound},
+		{path: "/.secret/", err: ErrNotFound},
+		{path: "/jslink/", err: ErrNotFound},
+		{path: "/types.d/", err: ErrNotFound},
 		{path: "/api/v1/items", kind: RouteScript, file: "api/v1/items.mjs"},
 		{path: "/tool", kind: RouteScript, file: "tool.cjs"},
 		{path: "/services/js/api/users.ts/7", kind: RouteScript, file: "api/users.ts", resource: "7", service: "/services/js/api/users.ts"},

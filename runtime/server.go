@@ -154,6 +154,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var done bool
 		st, done = s.authenticate(x, r, ar)
 		defer st.end(x)
+		if st.user != nil {
+			x.user = st.user.Name
+		}
 		if done {
 			route = Route{}
 			return
@@ -206,7 +209,7 @@ func (s *Server) served(x *exchange, r *http.Request, route Route, start time.Ti
 		obs.Unavailable(x.cause)
 	}
 	e := AccessEntry{Start: start, Duration: elapsed, Request: r, RequestID: x.id[0], Status: status,
-		Bytes: x.bytes, Kind: route.Kind, Session: x.session, trusted: s.cfg.TrustedProxies}
+		Bytes: x.bytes, Kind: route.Kind, Session: x.session, User: x.user, trusted: s.cfg.TrustedProxies}
 	if route.Kind == RouteScript || route.Kind == RoutePage {
 		e.Script = route.File
 	}

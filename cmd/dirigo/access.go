@@ -55,8 +55,8 @@ func (a jsonAccessLog) LogAccess(e runtime.AccessEntry) {
 //
 //	%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"
 //
-// the client address (after --trusted-proxies), two dashes (no identd, no
-// authenticated user), the time the request arrived, the request line,
+// the client address (after --trusted-proxies), a dash (no identd), the
+// authenticated user (runtime.AccessEntry.User, "-" for none), the time the request arrived, the request line,
 // status, body bytes ("-" for none), Referer and User-Agent ("-" when
 // absent). Quotes, backslashes and bytes outside printable ASCII in the
 // quoted fields are escaped as Apache escapes them (\" \\ \n \xhh).
@@ -80,7 +80,9 @@ func (a *combinedAccessLog) LogAccess(e runtime.AccessEntry) {
 func appendCombined(b []byte, e *runtime.AccessEntry) []byte {
 	r := e.Request
 	b = appendLogItem(b, e.Client())
-	b = append(b, " - - ["...)
+	b = append(b, " - "...)
+	b = appendLogItemOrDash(b, e.User)
+	b = append(b, " ["...)
 	b = e.Start.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
 	b = append(b, `] "`...)
 	b = appendLogItem(b, r.Method)

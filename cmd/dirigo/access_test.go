@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,10 +39,17 @@ func TestAccessLogText(t *testing.T) {
 	if got := logAccess("text", plainEntry); got != want {
 		t.Errorf("text:\n got %q\nwant %q", got, want)
 	}
+	withUser := accessEntry(map[string]string{"User-Agent": "curl/8.5.0"})
+	withUser.User = "ada lovelace"
+	want = `time=2026-11-21T06:05:52.431Z level=INFO msg=request method=GET path=/hello status=200 bytes=11 duration=1.234567ms request_id=4f2a9c0e1b7d-42 client=203.0.113.7 user="ada lovelace" query_len=3 user_agent=curl/8.5.0 script=hello.js session=AbCdEfGhIjKl` + "\n"
+	if got := logAccess("text", withUser); got != want {
+		t.Errorf("text with a user:\n got %q\nwant %q", got, want)
+	}
 	bare := accessEntry(nil)
 	bare.Script, bare.Session, bare.Request.URL.RawQuery = "", "", ""
 	for name, e := range map[string]runtime.AccessEntry{
 		"plain":     plainEntry,
+		"user":      withUser,
 		"quoted ua": accessEntry(map[string]string{"User-Agent": `Mozilla/5.0 (X11; "quoted") a=b`}),
 		"non-ascii": accessEntry(map[string]string{"User-Agent": "naïve\tbot"}),
 		"bare":      bare,
@@ -60,6 +68,11 @@ func TestAccessLogJSON(t *testing.T) {
 	if got := logAccess("json", e); got != want {
 		t.Errorf("json:\n got %s\nwant %s", got, want)
 	}
+	e.User = "ada"
+	want = strings.Replace(want, `"client":"203.0.113.7",`, `"client":"203.0.113.7","user":"ada",`, 1)
+	if got := logAccess("json", e); got != want {
+		t.Errorf("json with a user:\n got %s\nwant %s", got, want)
+	}
 }
 
 // The combined format is Apache's, byte for byte, escapes included.
@@ -68,6 +81,17 @@ func TestAccessLogCombined(t *testing.T) {
 	want := `203.0.113.7 - - [21/Nov/2026:06:05:52 +0000] "GET /hello?a=1 HTTP/1.1" 200 11 "https://example.com/start?x=1" "curl/8.5.0"` + "\n"
 	if got := logAccess("combined", e); got != want {
 		t.Errorf("combined:\n got %s\nwant %s", got, want)
+	}
+	// The authenticated user is %u, escaped as the other fields.
+	e.User = "ada"
+	want = `203.0.113.7 - ada [21/Nov/2026:06:05:52 +0000] "GET /hello?a=1 HTTP/1.1" 200 11 "https://example.com/start?x=1" "curl/8.5.0"` + "\n"
+	if got := logAccess("combined", e); got != want {
+		t.Errorf("combined with a user:\n got %s\nwant %s", got, want)
+	}
+	e.User = "a\"d a\n"
+	want = `203.0.113.7 - a\"d a\n [21/Nov/2026:06:05:52 +0000] "GET /hello?a=1 HTTP/1.1" 200 11 "https://example.com/start?x=1" "curl/8.5.0"` + "\n"
+	if got := logAccess("combined", e); got != want {
+		t.Errorf("combined with a hostile user:\n got %s\nwant %s", got, want)
 	}
 	// Absent headers and an empty body are dashes; the time is the arrival
 	// in the entry's zone; hostile bytes are escaped, never raw.

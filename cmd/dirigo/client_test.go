@@ -39,6 +39,11 @@ func TestClientFlags(t *testing.T) {
 		{args: []string{"--client-max-body", "1KiB"}, out: "TypeError fetch failed: response body too large: Content-Length 2013 is over the limit of 1024 bytes\n"},
 		{args: []string{"--client-deny", "not-a-range"}, code: 2},
 		{args: []string{"--client-allow", "10.0.0.0/99"}, code: 2},
+		{args: []string{"--client-max-tasks", "0"}, code: 2},
+		{args: []string{"--client-max-background", "0"}, code: 2},
+		{args: []string{"--client-retention", "0s"}, code: 2},
+		{env: map[string]string{"DIRIGO_CLIENT_MAX_TASKS": "-1"}, code: 2},
+		{args: []string{"--client-max-tasks", "1", "--client-max-spool", "1MiB", "--client-retention", "1m", "--client-grace", "1s"}, out: "dirigo/devel\n"},
 	} {
 		var stdout, stderr bytes.Buffer
 		args := append(append([]string{"run", "--scripts", dir}, tc.args...), script)

@@ -59,6 +59,14 @@ type flags struct {
 	clientAllow     string
 	clientMaxBody   byteSize
 	users           string
+	config          string
+
+	clientMaxBackground int
+	clientMaxTasks      int
+	clientMaxSpool      byteSize
+	clientRetention     time.Duration
+	clientGrace         time.Duration
+	clientInstance      string
 }
 
 func newFlags(out io.Writer) *flags {
@@ -104,6 +112,14 @@ func newFlags(out io.Writer) *flags {
 	f.clientMaxBody = byteSize{n: outbound.DefaultMaxBody}
 	fs.Var(&f.clientMaxBody, "client-max-body", "largest response body a script's outbound request may read (64MiB, bytes); larger is an error; 0 or off: no limit")
 	fs.StringVar(&f.users, "users", "", "users file (NAME:BCRYPT-HASH[:ROLES] lines and /PATH ROLES rules; outside --scripts): turns on HTTP Basic, the /login form and role rules; /services/ then needs a user. Read again when it changes")
+	fs.StringVar(&f.config, "config", "", "configuration file of the scripts (Java properties, as Dirigible's dirigible.properties; outside --scripts): values for core/configurations, after the environment; read again on SIGHUP")
+	fs.IntVar(&f.clientMaxBackground, "client-max-background", outbound.DefaultMaxBackground, "most background client sessions (Titanium URLSession, Volt MX backgroundTransfer) open at once; one more is an exception in the script")
+	fs.IntVar(&f.clientMaxTasks, "client-max-tasks", outbound.DefaultMaxTasks, "worker pool of client session tasks: how many transfer at once (up to 4096 more wait; beyond, an exception in the script)")
+	f.clientMaxSpool = byteSize{n: outbound.DefaultMaxSpool}
+	fs.Var(&f.clientMaxSpool, "client-max-spool", "most bytes of downloads and large response bodies kept in the data folder (1GiB, bytes); a task that would go over it fails; 0 or off: no limit")
+	fs.DurationVar(&f.clientRetention, "client-retention", outbound.DefaultRetention, "how long a finished client task's result (record, body, download file) and an undelivered listener event are kept")
+	fs.DurationVar(&f.clientGrace, "client-grace", 10*time.Second, "on shutdown, how long running client tasks may go on before they are cancelled (background downloads are then restarted by the next start)")
+	fs.StringVar(&f.clientInstance, "client-instance", "", "name of this process in the client task records it writes, stable across restarts and unique among the processes sharing a Redis; default: host name and --addr port")
 	return f
 }
 
@@ -179,13 +195,27 @@ func (f *flags) clientConfig(version string, logger *slog.Logger) (outbound.Conf
 	if err != nil {
 		return outbound.Config{}, fmt.Errorf("--client-allow: %w", err)
 	}
+	switch {
+	case f.clientMaxBackground < 1:
+		return outbound.Config{}, errors.New("--client-max-background: must be at least 1")
+	case f.clientMaxTasks < 1:
+		return outbound.Config{}, errors.New("--client-max-tasks: must be at least 1")
+	case f.clientRetention <= 0:
+		return outbound.Config{}, errors.New("--client-retention: must be positive")
+	case f.clientGrace < 0:
+		return outbound.Config{}, errors.New("--client-grace: must not be negative")
+	}
 	return outbound.Config{
-		Deny:      deny,
-		Allow:     allow,
-		MaxBody:   f.clientMaxBody.bytes(),
-		DataDir:   f.data,
-		UserAgent: "dirigo/" + version,
-		Logger:    logger,
+		Deny:          deny,
+		Allow:         allow,
+		MaxBody:       f.clientMaxBody.bytes(),
+		DataDir:       f.data,
+		UserAgent:     "dirigo/" + version,
+		Logger:        logger,
+		MaxBackground: f.clientMaxBackground,
+		MaxTasks:      f.clientMaxTasks,
+		MaxSpool:      f.clientMaxSpool.bytes(),
+		Retention:     f.clientRetention,
 	}, nil
 }
 
@@ -219,7 +249,7 @@ Flags (each also read from the environment variable shown; the command line wins
 	fmt.Fprint(w, `
 Signals: SIGINT and SIGTERM drain the requests in flight, commit their sessions and stop
 (a second one stops waiting); SIGHUP reopens --log-file and --access-log-file and reloads
-the cookie keys from their file and the users file (--users).
+the cookie keys from their file, the users file (--users) and the configuration file (--config).
 `)
 }
 

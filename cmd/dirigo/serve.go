@@ -13,12 +13,15 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/dirigo/dirigo/internal/auth"
 	"github.com/dirigo/dirigo/internal/metrics"
 	"github.com/dirigo/dirigo/modules"
+	"github.com/dirigo/dirigo/modules/core"
+	"github.com/dirigo/dirigo/modules/titanium"
 	"github.com/dirigo/dirigo/runtime"
 	outbound "github.com/dirigo/dirigo/runtime/client"
 	"github.com/dirigo/dirigo/runtime/sessions"
@@ -110,8 +113,13 @@ func serve(ctx context.Context, f *flags, sys system) error {
 	if err != nil {
 		return err
 	}
+	if ccfg.Store, err = clientStore(store); err != nil {
+		return err
+	}
+	ccfg.Instance = clientInstance(f, ln.Addr())
 	oc := outbound.New(ccfg)
-	defer stopClient(oc)
+	stopOC := sync.OnceFunc(func() { stopClient(oc, f.clientGrace, logger) })
+	defer stopOC()
 
 	var users *auth.Auth
 	if f.users != "" {
@@ -120,6 +128,10 @@ func serve(ctx context.Context, f *flags, sys system) error {
 			return fmt.Errorf("--users: %w", err)
 		}
 		logger.Info("users and roles", "users_file", f.users, "users", users.Users())
+	}
+	configs, err := configurations(f, root)
+	if err != nil {
+		return err
 	}
 
 	maxMemory := f.maxMemory.bytes()
@@ -139,12 +151,14 @@ func serve(ctx context.Context, f *flags, sys system) error {
 		AccessLog:      lg.access,
 		TrustedProxies: trusted,
 		Auth:           authOf(users),
-	}, modules.Builtin(modules.Config{Client: oc})...)
+	}, modules.Builtin(modules.Config{Client: oc, Configurations: configs})...)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
 	m.WatchPool(srv.PoolStats)
+	stopSweep := startClient(ctx, oc, srv, logger)
+	defer stopSweep()
 
 	door := frontDoor{app: srv}
 	if adminLn == nil {
@@ -189,6 +203,7 @@ func serve(ctx context.Context, f *flags, sys system) error {
 			if users != nil {
 				users.Reload()
 			}
+			reloadConfig(f, configs, logger)
 		case <-ctx.Done():
 			running = false
 		}
@@ -223,6 +238,9 @@ func serve(ctx context.Context, f *flags, sys system) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	// Background transfers get their grace period while the VMs are still
+	// there for their listeners.
+	stopOC()
 	logger.Info("stopped")
 	return nil
 }
@@ -414,12 +432,59 @@ func storeKind(s string) string {
 	}
 }
 
-// stopClient stops the outbound client once no script runs: its
-// background transfers get a few seconds to end.
-func stopClient(c *outbound.Client) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+// stopClient stops the outbound client once no request runs: running
+// tasks get the grace period to end, then they are cancelled; background
+// ones are recorded unfinished, for the next start to take over.
+func stopClient(c *outbound.Client, grace time.Duration, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	_ = c.Shutdown(ctx)
+	if err := c.Shutdown(ctx); err != nil && logger != nil {
+		logger.Warn("shutting down: client tasks still running after the grace period were cancelled", "grace", grace.String())
+	}
+}
+
+// startClient starts what the outbound client does beside requests:
+// delivering the events of background sessions to their listener scripts,
+// taking over the transfers the previous run of this instance left
+// unfinished, and sweeping expired results. The returned function stops
+// the sweeping.
+func startClient(ctx context.Context, oc *outbound.Client, srv *runtime.Server, logger *slog.Logger) (stop func()) {
+	if deliver := listenerDelivery(srv, oc); deliver != nil {
+		if err := oc.StartDelivery(ctx, deliver); err != nil {
+			logger.Error("client: reading the queued listener events", "error", err)
+		}
+	}
+	rep, err := oc.Recover(ctx)
+	if err != nil {
+		logger.Error("client: taking over unfinished background tasks", "error", err)
+	}
+	if rep.Restarted+rep.Failed > 0 {
+		logger.Info("client: took over the background tasks of the previous run",
+			"sessions", rep.Sessions, "restarted", rep.Restarted, "failed", rep.Failed)
+	}
+	every := min(max(oc.Config().Retention/10, time.Second), time.Minute)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case now := <-t.C:
+				oc.Sweep(now)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return sync.OnceFunc(func() { close(done) })
+}
+
+// listenerDelivery returns what runs the listener script of a background
+// client session for each of its events (client.DeliverFunc): the
+// Titanium facade's, which calls the script's default export in a fresh
+// pooled VM with Titanium's event object.
+func listenerDelivery(srv *runtime.Server, oc *outbound.Client) outbound.DeliverFunc {
+	return titanium.Deliver(srv, oc)
 }
 
 // runFile runs one script in batch mode and returns its exit code.
@@ -443,12 +508,16 @@ func runFile(ctx context.Context, f *flags, file string, args []string, stdout, 
 		}
 	}
 	rel, _ := filepath.Rel(root, abs)
+	configs, err := configurations(f, root)
+	if err != nil {
+		return 2, err
+	}
 	ccfg, err := f.clientConfig(readBuild().Version, logger)
 	if err != nil {
 		return 2, err
 	}
 	oc := outbound.New(ccfg)
-	defer stopClient(oc)
+	defer stopClient(oc, f.clientGrace, nil)
 	srv, err := runtime.NewServer(runtime.Config{
 		Root:      root,
 		PoolSize:  1,
@@ -457,7 +526,7 @@ func runFile(ctx context.Context, f *flags, file string, args []string, stdout, 
 		Logger:    logger,
 		Stdout:    stdout,
 		Stderr:    stderr,
-	}, modules.Builtin(modules.Config{Client: oc})...)
+	}, modules.Builtin(modules.Config{Client: oc, Configurations: configs})...)
 	if err != nil {
 		return 2, err
 	}
@@ -479,4 +548,53 @@ func authOf(a *auth.Auth) runtime.Auth {
 		return nil
 	}
 	return a
+}
+
+// configurations returns the scripts' configuration (core/configurations):
+// the environment and the --config file, which must be outside the script
+// root (it could be served).
+func configurations(f *flags, root string) (*core.Configurations, error) {
+	if f.config != "" {
+		if err := outside(f.config, root); err != nil {
+			return nil, fmt.Errorf("--config: %w", err)
+		}
+	}
+	c, err := core.NewConfigurations(core.Options{File: f.config})
+	if err != nil {
+		return nil, fmt.Errorf("--config: %w", err)
+	}
+	return c, nil
+}
+
+// reloadConfig reads the --config file again (SIGHUP); a file that cannot
+// be read keeps the values in use.
+func reloadConfig(f *flags, c *core.Configurations, logger *slog.Logger) {
+	if f.config == "" {
+		return
+	}
+	if err := c.Update(); err != nil {
+		logger.Error("SIGHUP: reading the configuration file; keeping the values in use", "file", f.config, "error", err)
+		return
+	}
+	logger.Info("SIGHUP: read the configuration file", "file", f.config)
+}
+
+// outside returns an error when file is under the folder root (symlinks
+// resolved).
+func outside(file, root string) error {
+	real := func(p string) string {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return p
+		}
+		if r, err := filepath.EvalSymlinks(abs); err == nil {
+			return r
+		}
+		return abs
+	}
+	rel, err := filepath.Rel(real(root), real(file))
+	if err == nil && filepath.IsLocal(rel) {
+		return fmt.Errorf("%s is under the script root %s: move it out (it could be served)", file, root)
+	}
+	return nil
 }

@@ -3,10 +3,13 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	outbound "github.com/dirigo/dirigo/runtime/client"
 	"github.com/dirigo/dirigo/runtime/sessions"
 	"github.com/dirigo/dirigo/runtime/sessions/boltstore"
 	"github.com/dirigo/dirigo/runtime/sessions/memstore"
@@ -54,4 +57,38 @@ func openStore(f *flags, logger *slog.Logger) (sessions.Store, func() error, err
 	default:
 		return nil, nil, fmt.Errorf("--sessions: unknown store %q (want memory, bolt, bolt:PATH or redis://host:port/db)", storeName(spec))
 	}
+}
+
+// clientStore returns where the outbound client keeps background sessions,
+// task records and listener queues: in the session store's backend (the
+// bolt file, or Redis, so that every process sharing it reads them); nil
+// for the memory store (the client then keeps them in memory).
+func clientStore(store sessions.Store) (outbound.Store, error) {
+	switch s := store.(type) {
+	case *boltstore.Store:
+		return s.ClientStore()
+	case *redisstore.Store:
+		return s.ClientStore(), nil
+	}
+	return nil, nil
+}
+
+// clientInstance names this process in the client's task records: the
+// --client-instance flag, else the host name and the port of --addr, which
+// stay the same across restarts and differ between processes of one host.
+func clientInstance(f *flags, addr net.Addr) string {
+	if f.clientInstance != "" {
+		return f.clientInstance
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "dirigo"
+	}
+	_, port, err := net.SplitHostPort(f.addr)
+	if err != nil || port == "" || port == "0" {
+		if addr != nil {
+			_, port, _ = net.SplitHostPort(addr.String())
+		}
+	}
+	return host + ":" + port
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -28,7 +29,6 @@ func TestUsersFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 	url, logs, stop := startServe(t, env(map[string]string{"DIRIGO_USERS": users}), "--scripts", root, "--sessions", "memory", "--data", t.TempDir())
-	defer stop()
 	if code, body := get(t, http.DefaultClient, url+"/who"); code != 200 || body != "null" {
 		t.Errorf("anonymous, public: %d %q", code, body)
 	}
@@ -46,8 +46,21 @@ func TestUsersFlag(t *testing.T) {
 	if resp.StatusCode != 200 || string(b) != "ada" {
 		t.Errorf("Basic: %d %q", resp.StatusCode, b)
 	}
+	if _, err := stop(); err != nil { // every request line is written
+		t.Fatal(err)
+	}
 	if !strings.Contains(logs.String(), `msg="users and roles" users_file=`+users+" users=1") {
 		t.Errorf("no startup line for the users file:\n%s", logs.String())
+	}
+	// The access log names the authenticated user, and only then.
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`msg=request method=GET path=/services/js/who.js status=200 .* client=127.0.0.1 user=ada `),
+		regexp.MustCompile(`msg=request method=GET path=/who status=200 .* client=127.0.0.1 user_agent=`),
+		regexp.MustCompile(`msg=request method=GET path=/services/js/who.js status=401 .* client=127.0.0.1 user_agent=`),
+	} {
+		if !want.MatchString(logs.String()) {
+			t.Errorf("no request line %s:\n%s", want, logs.String())
+		}
 	}
 }
 

@@ -155,7 +155,8 @@ func exportBytes(v goja.Value) []byte {
 // body. done is called on the VM once the response's headers are in, with
 // (status, statusText, url, redirected, headers, body) — body null, an
 // ArrayBuffer (read with the headers) or a reader — or, when the request
-// failed, with (undefined × 6, {kind, message, code}).
+// failed, with (undefined × 6, {kind, message, code}). A seventh argument,
+// a client session identifier or null, sends the request in that session.
 func (f *fetcher) send(call goja.FunctionCall) goja.Value {
 	rt := f.rt
 	c := f.vm.Call()
@@ -187,13 +188,17 @@ func (f *fetcher) send(call goja.FunctionCall) goja.Value {
 	case "error":
 		req.Redirect = client.RedirectError
 	}
+	session := ""
+	if v := call.Argument(6); !goja.IsNull(v) && !goja.IsUndefined(v) {
+		session = v.String()
+	}
 	p, err := f.vm.Async()
 	if err != nil {
 		panic(rt.NewGoError(err))
 	}
 	ctx, cancel := context.WithCancelCause(p.Context())
 	go func() {
-		settle := f.exchange(ctx, cancel, req)
+		settle := f.exchange(ctx, cancel, req, session)
 		p.Complete(func() error {
 			args := settle()
 			_, err := done(goja.Undefined(), args...)
@@ -206,11 +211,24 @@ func (f *fetcher) send(call goja.FunctionCall) goja.Value {
 	})
 }
 
-// exchange sends req and returns the function that makes the arguments of
-// fetch.js's callback on the VM.
-func (f *fetcher) exchange(ctx context.Context, cancel context.CancelCauseFunc, req *client.Request) func() []goja.Value {
+// exchange sends req, in the client session named session unless it is
+// "", and returns the function that makes the arguments of fetch.js's
+// callback on the VM.
+func (f *fetcher) exchange(ctx context.Context, cancel context.CancelCauseFunc, req *client.Request, session string) func() []goja.Value {
 	rt := f.rt
-	resp, err := f.client.Do(ctx, req)
+	do := f.client.Do
+	if session != "" {
+		s, err := f.client.Session(ctx, session)
+		if err != nil {
+			cancel(nil)
+			return func() []goja.Value {
+				u := goja.Undefined()
+				return []goja.Value{u, u, u, u, u, u, f.errorRecord(err)}
+			}
+		}
+		do = s.Do
+	}
+	resp, err := do(ctx, req)
 	if err != nil {
 		cancel(nil)
 		return func() []goja.Value {

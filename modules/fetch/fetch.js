@@ -861,13 +861,29 @@
 
 	// ------------------------------------------------------------- fetch
 
+	// sessionID returns the identifier of init.session: a non-empty string,
+	// or a session object's identifier (or configuration.identifier).
+	function sessionID(s) {
+		if (s === null) return null;
+		if (typeof s === "string" && s !== "") return s;
+		if (typeof s === "object") {
+			if (typeof s.identifier === "string" && s.identifier !== "") return s.identifier;
+			const c = s.configuration;
+			if (c !== null && typeof c === "object" && typeof c.identifier === "string" && c.identifier !== "") return c.identifier;
+		}
+		throw new TypeErr("fetch: init.session must be a client session or its identifier");
+	}
+
 	// fetch sends (input, init). A Request input (or a signal, which needs
 	// the Request's dependent signal) goes through the Request
 	// constructor; a URL with plain init is read directly, with the same
 	// checks, without the objects.
 	function fetch(input, init = undefined) {
 		return new Prom((resolve, reject) => {
-			let method = "GET", url, list = [], body = null, redirect = "follow", signal = null;
+			let method = "GET", url, list = [], body = null, redirect = "follow", signal = null, session = null;
+			// A server extension: init.session (a client session or its
+			// identifier) sends with that session's jar, headers and pool.
+			if (init !== undefined && init !== null && typeof init === "object" && init.session !== undefined) session = sessionID(init.session);
 			if (input instanceof Request || (init !== undefined && init !== null && init.signal !== undefined && init.signal !== null)) {
 				const request = new Request(input, init);
 				method = request.method;
@@ -918,7 +934,7 @@
 					if (signal !== null) removeAlgorithm(signal, onAbort);
 					if (error !== undefined) reject(failure(error));
 					else resolve(responseFrom(status, statusText, rurl, redirected, headers, rbody, signal, abort));
-				});
+				}, session);
 				if (signal !== null) addAlgorithm(signal, onAbort);
 			};
 			if (bytes instanceof Prom) bytes.then(go, reject);

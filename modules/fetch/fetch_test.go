@@ -3,6 +3,7 @@ package fetch_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -562,5 +563,45 @@ fetch("UPSTREAM/").then(r => r.text()).then(t => { out.push(t); done(out); }, fa
 		if _, body := s.Get(t, "/probe"); body != "["+fresh+`,"up"]` {
 			t.Fatalf("probe %d: %s\n%s", i, body, s.Logs())
 		}
+	}
+}
+
+// init.session (an identifier or a session object) sends with the
+// session's jar and default headers; a missing session rejects with a
+// TypeError, and so does a bad value.
+func TestFetchSession(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := r.URL.Query().Get("set"); v != "" {
+			http.SetCookie(w, &http.Cookie{Name: "c", Value: v, Path: "/"})
+		}
+		fmt.Fprintf(w, "cookie=%s tenant=%s", r.Header.Get("Cookie"), r.Header.Get("X-Tenant"))
+	}))
+	defer up.Close()
+	c := client.New(client.Config{DataDir: t.TempDir()})
+	defer c.Shutdown(context.Background())
+	s, err := c.NewSession(context.Background(), client.SessionConfig{Identifier: "shared", Kind: client.Default,
+		Header: http.Header{"X-Tenant": {"t1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body := run(t, printJSON+`
+const text = p => p.then(r => r.text());
+(async () => {
+  const out = [];
+  out.push(await text(fetch("UPSTREAM/?set=one", { session: "shared" })));
+  out.push(await text(fetch("UPSTREAM/", { session: { identifier: "shared" } })));
+  out.push(await text(fetch(new Request("UPSTREAM/", { headers: { "X-Tenant": "mine" } }), { session: { configuration: { identifier: "shared" } } })));
+  out.push(await text(fetch("UPSTREAM/")));
+  out.push(await fetch("UPSTREAM/", { session: "nope" }).then(r => "resolved", e => e.name + " " + e.message));
+  out.push(await fetch("UPSTREAM/", { session: 42 }).then(r => "resolved", e => e.name + " " + e.message));
+  done(out);
+})().catch(fail);`, up.URL, moduletest.Options{Builtin: modules.Config{Client: c}})
+	want := `["cookie= tenant=t1","cookie=c=one tenant=t1","cookie=c=one tenant=mine","cookie= tenant=",` +
+		`"TypeError fetch failed: session nope: not found","TypeError fetch: init.session must be a client session or its identifier"]`
+	if code != 200 || body != want {
+		t.Fatalf("%d %s\nwant %s", code, body, want)
+	}
+	if got := s.Jar().Len(); got != 1 {
+		t.Fatalf("the session's jar holds %d cookies, want the one set through fetch", got)
 	}
 }

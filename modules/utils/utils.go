@@ -1,6 +1,6 @@
 // Package utils provides Dirigible's utility modules (utils/base64,
 // utils/hex, utils/digest, utils/uuid, utils/url, utils/xml, utils/escape,
-// utils/utf8, utils/alphanumeric; the same under utils/v4/, utils/v3/,
+// utils/utf8, utils/alphanumeric, utils/jsonpath; the same under utils/v4/, utils/v3/,
 // sdk/utils/ and @aerokit/sdk/utils/, and the sdk/utils index) in Go, with
 // the names, argument conversions and return shapes of Dirigible's: bytes
 // go in as a string (its UTF-8), an array of byte numbers, an ArrayBuffer or
@@ -61,11 +61,11 @@ var kinds = [...]kind{
 // Modules returns every utility module under prefix ("utils/",
 // "utils/v4/", "sdk/utils/"): prefix+"base64", prefix+"digest", ....
 func Modules(prefix string) []runtime.Module {
-	mods := make([]runtime.Module, len(kinds))
+	mods := make([]runtime.Module, len(kinds), len(kinds)+1)
 	for i, k := range kinds {
 		mods[i] = module(prefix+k.file, k.class, k.build)
 	}
-	return mods
+	return append(mods, jsonpathModule(prefix+"jsonpath"))
 }
 
 // Index returns the index module under name (sdk/utils): every module
@@ -81,6 +81,12 @@ func Index(name, prefix string) runtime.Module {
 			_ = o.Set(k.file, v)
 			_ = o.Set(k.class, v)
 		}
+		jp, err := vm.Require(prefix + "jsonpath")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		_ = o.Set("jsonpath", jp)
+		_ = o.Set("JSONPath", jp)
 		return o, nil
 	}}
 }

@@ -28,11 +28,13 @@ type Client struct {
 	workers   workerPool
 	spooled   atomic.Int64
 	bufs      sync.Pool
+	delivery  *delivery
 
 	mu     sync.Mutex
 	named  map[string]*Session   // default and background sessions
 	all    map[*Session]struct{} // every open session
 	live   map[string]struct{}   // spool files being written
+	nbg    int                   // open background sessions
 	closed bool
 }
 
@@ -52,6 +54,7 @@ func New(cfg Config) *Client {
 	c.workers = workerPool{max: cfg.MaxTasks, maxQueued: cfg.MaxQueued}
 	c.transport = c.newTransport(0)
 	c.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
+	c.delivery = newDelivery(c)
 	return c
 }
 
@@ -129,6 +132,7 @@ func (c *Client) Shutdown(ctx context.Context) error {
 		s.transport.CloseIdleConnections()
 	}
 	c.workers.wait()
+	c.delivery.wait()
 	c.transport.CloseIdleConnections()
 	return ctx.Err()
 }

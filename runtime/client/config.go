@@ -16,6 +16,7 @@ const (
 	DefaultMemoryBody       = 1 << 20
 	DefaultUserAgent        = "dirigo/dev"
 	DefaultMaxSessions      = 1024
+	DefaultMaxBackground    = 256
 	DefaultMaxTasks         = 64
 	DefaultMaxQueued        = 4096
 	DefaultMaxSpool         = 1 << 30
@@ -29,6 +30,9 @@ const (
 	DefaultResourceTimeout  = 7 * 24 * time.Hour
 	DefaultMaxConnsPerHost  = 6
 	DefaultMaxRedirects     = 20
+	DefaultDeliverBackoff   = time.Second
+	DefaultDeliverMaxWait   = time.Minute
+	DefaultDeliverWorkers   = 4
 )
 
 // DefaultDeny returns the destinations denied when [Config.Deny] is nil:
@@ -74,6 +78,9 @@ type Config struct {
 	// MaxSessions caps the open sessions of all kinds; 0 means
 	// DefaultMaxSessions.
 	MaxSessions int
+	// MaxBackground caps the open background sessions of this process
+	// (within MaxSessions); 0 means DefaultMaxBackground.
+	MaxBackground int
 	// MaxTasks is the size of the worker pool: how many tasks transfer at
 	// once. 0 means DefaultMaxTasks.
 	MaxTasks int
@@ -113,6 +120,15 @@ type Config struct {
 	// task's and the session's handlers (see [Handler]). The background
 	// listener machinery subscribes here.
 	OnEvent Handler
+	// DeliverBackoff is the wait before the first retry of a listener
+	// delivery that failed; it doubles on each failure up to
+	// DeliverMaxBackoff (see [DeliverFunc]). 0 means the defaults (1 s,
+	// 1 min).
+	DeliverBackoff    time.Duration
+	DeliverMaxBackoff time.Duration
+	// DeliverWorkers caps the sessions whose listener events are delivered
+	// at once. 0 means DefaultDeliverWorkers.
+	DeliverWorkers int
 	// Resolver resolves host names. Nil means net.DefaultResolver.
 	Resolver Resolver
 	// TLSConfig is cloned for every connection pool; nil means the system
@@ -143,6 +159,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxSessions <= 0 {
 		c.MaxSessions = DefaultMaxSessions
 	}
+	if c.MaxBackground <= 0 {
+		c.MaxBackground = DefaultMaxBackground
+	}
 	if c.MaxTasks <= 0 {
 		c.MaxTasks = DefaultMaxTasks
 	}
@@ -169,6 +188,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.StoreTimeout <= 0 {
 		c.StoreTimeout = DefaultStoreTimeout
+	}
+	if c.DeliverBackoff <= 0 {
+		c.DeliverBackoff = DefaultDeliverBackoff
+	}
+	if c.DeliverMaxBackoff <= 0 {
+		c.DeliverMaxBackoff = DefaultDeliverMaxWait
+	}
+	if c.DeliverMaxBackoff < c.DeliverBackoff {
+		c.DeliverMaxBackoff = c.DeliverBackoff
+	}
+	if c.DeliverWorkers <= 0 {
+		c.DeliverWorkers = DefaultDeliverWorkers
 	}
 	if c.Store == nil {
 		c.Store = NewMemStore()

@@ -47,6 +47,16 @@
 // one after a restart, can read them; [Client.Recover] applies
 // [RecoveryFor] at start-up.
 //
+// # Listeners
+//
+// The events of a background session whose SessionConfig.Listener is set
+// are queued in the Store's [Outbox] when no request listens to them
+// ([Session.Attach]), and handed to the [DeliverFunc] the server gives
+// [Client.StartDelivery]: at least once, in order per session, retried
+// with backoff, kept until delivered or until the retention time passes.
+// After a queue drains with no task left, the DeliverFunc also receives
+// [EventEventsDelivered] (Titanium's sessioneventscompleted).
+//
 // # Concurrency
 //
 // Every exported method is safe for concurrent use. Event handlers run on

@@ -35,6 +35,11 @@ const (
 	EventCompleted
 	// EventInvalidated: the session became invalid; Task is 0.
 	EventInvalidated
+	// EventEventsDelivered: every queued event of a background session
+	// was delivered to its listener and the session has no unfinished
+	// task in this process (Titanium sessioneventscompleted); Task is 0.
+	// Only a DeliverFunc receives it.
+	EventEventsDelivered
 )
 
 func (t EventType) String() string {
@@ -51,6 +56,8 @@ func (t EventType) String() string {
 		return "completed"
 	case EventInvalidated:
 		return "invalidated"
+	case EventEventsDelivered:
+		return "eventsdelivered"
 	}
 	return "unknown"
 }
@@ -58,33 +65,33 @@ func (t EventType) String() string {
 // An Event reports progress or completion of a task, or a change of its
 // session. Only the fields its type documents are set.
 type Event struct {
-	Type        EventType
-	Session     string
-	SessionKind SessionKind
+	Type        EventType   `json:"type"`
+	Session     string      `json:"session"`
+	SessionKind SessionKind `json:"sessionKind"`
 	// Task is the task's identifier, unique in its session; 0 for session
 	// events.
-	Task     int64
-	TaskKind TaskKind
+	Task     int64    `json:"task,omitempty"`
+	TaskKind TaskKind `json:"taskKind"`
 
 	// Bytes since the previous progress event, running totals, and the
 	// expected totals (-1 when unknown).
-	BytesSent                 int64
-	TotalBytesSent            int64
-	TotalBytesExpectedToSend  int64
-	BytesWritten              int64
-	TotalBytesWritten         int64
-	TotalBytesExpectedToWrite int64
+	BytesSent                 int64 `json:"bytesSent,omitempty"`
+	TotalBytesSent            int64 `json:"totalBytesSent,omitempty"`
+	TotalBytesExpectedToSend  int64 `json:"totalBytesExpectedToSend,omitempty"`
+	BytesWritten              int64 `json:"bytesWritten,omitempty"`
+	TotalBytesWritten         int64 `json:"totalBytesWritten,omitempty"`
+	TotalBytesExpectedToWrite int64 `json:"totalBytesExpectedToWrite,omitempty"`
 
-	StatusCode int
-	Status     string
-	Header     http.Header
-	URL        string
-	Redirected bool
+	StatusCode int         `json:"statusCode,omitempty"`
+	Status     string      `json:"status,omitempty"`
+	Header     http.Header `json:"header,omitempty"`
+	URL        string      `json:"url,omitempty"`
+	Redirected bool        `json:"redirected,omitempty"`
 
 	// File is the path of a finished download.
-	File string
+	File string `json:"file,omitempty"`
 	// Result is the task's final snapshot (EventCompleted).
-	Result *TaskSnapshot
+	Result *TaskSnapshot `json:"result,omitempty"`
 }
 
 // A Handler receives events. Handlers are called on the goroutine that

@@ -79,8 +79,11 @@ type SessionConfig struct {
 	// MaxConnsPerHost caps the connections of the session's pool to one
 	// host; 0 means DefaultMaxConnsPerHost.
 	MaxConnsPerHost int `json:"maxConnsPerHost,omitempty"`
-	// Listener is kept for the facade (Titanium's listener script path);
-	// the core only stores it.
+	// Listener names what the events of a background session are
+	// delivered to when no request listens (Titanium's listener script
+	// path): when it is set, the session's events are queued in the Store
+	// and handed to the DeliverFunc given to Client.StartDelivery. The
+	// core does not interpret it.
 	Listener string `json:"listener,omitempty"`
 }
 
@@ -92,7 +95,10 @@ const (
 	sessionInvalid
 )
 
-type handlerEntry struct{ h Handler }
+type handlerEntry struct {
+	h        Handler
+	attached bool // a request listens: events skip the listener queue
+}
 
 // A Session groups tasks and requests that share a cookie jar, default
 // headers, timeouts and a connection pool. Its methods are safe for
@@ -258,7 +264,14 @@ func (c *Client) register(s *Session) (*Session, error) {
 	}
 	if len(c.all) >= c.cfg.MaxSessions {
 		s.transport.CloseIdleConnections()
-		return nil, newError(KindLimit, CodeUnknown, "", fmt.Errorf("%w: %d sessions open", ErrLimit, len(c.all)))
+		return nil, newError(KindLimit, CodeUnknown, "", fmt.Errorf("%w: %d client sessions are open, the most allowed", ErrLimit, len(c.all)))
+	}
+	if s.cfg.Kind == Background {
+		if c.nbg >= c.cfg.MaxBackground {
+			s.transport.CloseIdleConnections()
+			return nil, newError(KindLimit, CodeUnknown, "", fmt.Errorf("%w: %d background sessions are open, the most allowed", ErrLimit, c.nbg))
+		}
+		c.nbg++
 	}
 	c.all[s] = struct{}{}
 	if s.cfg.Kind != Ephemeral {
@@ -270,6 +283,9 @@ func (c *Client) register(s *Session) (*Session, error) {
 func (c *Client) unregister(s *Session) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if _, ok := c.all[s]; ok && s.cfg.Kind == Background {
+		c.nbg--
+	}
 	delete(c.all, s)
 	if c.named[s.cfg.Identifier] == s {
 		delete(c.named, s.cfg.Identifier)
@@ -316,7 +332,18 @@ func (s *Session) Done() <-chan struct{} { return s.done }
 // session becomes invalid. Subscribe before creating the tasks whose
 // events must not be missed.
 func (s *Session) Subscribe(h Handler) (unsubscribe func()) {
-	e := &handlerEntry{h: h}
+	return s.subscribe(&handlerEntry{h: h})
+}
+
+// Attach is Subscribe for a request that listens to the session's events
+// (Titanium's Ti.App.iOS.addEventListener during a request): while at
+// least one attached handler is subscribed, the events it receives are
+// not queued for the session's Listener. Detach when the request ends.
+func (s *Session) Attach(h Handler) (detach func()) {
+	return s.subscribe(&handlerEntry{h: h, attached: true})
+}
+
+func (s *Session) subscribe(e *handlerEntry) func() {
 	s.mu.Lock()
 	old := s.handlers.Load()
 	var list []*handlerEntry
@@ -343,15 +370,22 @@ func (s *Session) Subscribe(h Handler) (unsubscribe func()) {
 	}
 }
 
-// deliver calls the session's handlers and the client's OnEvent.
+// deliver calls the session's handlers and the client's OnEvent, and
+// queues the event for the session's listener unless an attached handler
+// took it.
 func (s *Session) deliver(ev Event) {
+	listening := false
 	if list := s.handlers.Load(); list != nil {
 		for _, e := range *list {
 			e.h(ev)
+			listening = listening || e.attached
 		}
 	}
 	if s.c.cfg.OnEvent != nil {
 		s.c.cfg.OnEvent(ev)
+	}
+	if !listening && s.cfg.Kind == Background && s.cfg.Listener != "" {
+		s.c.delivery.enqueue(s.cfg, ev)
 	}
 }
 
@@ -379,9 +413,11 @@ func (s *Session) Do(ctx context.Context, r *Request) (*Response, error) {
 }
 
 // NewTask creates a task and starts it (it may wait for a free worker).
-// ctx bounds the task's whole life, not just this call: pass the request's
-// context for a task that is the request's pending work, and
-// context.Background() for one that must outlive the request. onEvent,
+// For ephemeral and default sessions ctx bounds the task's whole life, not
+// just this call: pass the request's context, the task is the request's
+// pending work. A task of a background session outlives ctx (only its
+// values are kept): it runs until it completes, is cancelled, or the
+// client shuts down. onEvent,
 // if not nil, receives the task's events before the session's handlers.
 // The task keeps r until it completes; the caller must not modify it.
 //
@@ -409,6 +445,7 @@ func (s *Session) NewTask(ctx context.Context, kind TaskKind, r *Request, onEven
 			return nil, err
 		}
 		id = n
+		ctx = context.WithoutCancel(ctx)
 	}
 	return s.addTask(ctx, kind, r, onEvent, id, time.Now())
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -532,5 +533,122 @@ func TestBackgroundProgressRecord(t *testing.T) {
 	tk.Wait(testCtx(t))
 	if snap, _ = p2.TaskSnapshot(testCtx(t), s.Identifier(), tk.ID()); snap.ErrorCode != CodeCancelled {
 		t.Fatalf("final record %+v", snap)
+	}
+}
+
+func TestBackgroundSessionLimit(t *testing.T) {
+	c := newClient(t, Config{MaxBackground: 2})
+	a := newSession(t, c, SessionConfig{Identifier: "a", Kind: Background})
+	newSession(t, c, SessionConfig{Identifier: "b", Kind: Background})
+	_, err := c.NewSession(testCtx(t), SessionConfig{Identifier: "c", Kind: Background})
+	wantKind(t, err, KindLimit, CodeUnknown)
+	if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "2 background sessions") {
+		t.Fatalf("over the background limit: %v", err)
+	}
+	// Other kinds are not counted, and the same identifier is no new session.
+	newSession(t, c, SessionConfig{Kind: Default})
+	newSession(t, c, SessionConfig{})
+	if s := newSession(t, c, SessionConfig{Identifier: "a", Kind: Background}); s != a {
+		t.Fatal("the identifier of a live session made a new one")
+	}
+	a.FinishTasksAndInvalidate()
+	<-a.Done()
+	newSession(t, c, SessionConfig{Identifier: "c", Kind: Background})
+}
+
+// A task of a background session outlives the context it was created
+// with (the request's); one of a default session does not.
+func TestBackgroundTaskOutlivesRequest(t *testing.T) {
+	g := newGate()
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	c := newClient(t, Config{})
+	bg := newSession(t, c, SessionConfig{Identifier: "bg", Kind: Background})
+	def := newSession(t, c, SessionConfig{Identifier: "def", Kind: Default})
+	ctx, cancel := context.WithCancel(context.Background())
+	tb, err := bg.NewTask(ctx, DownloadTask, &Request{URL: srv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	td, err := def.NewTask(ctx, DataTask, &Request{URL: srv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-g.in
+	<-g.in
+	cancel() // the response was sent
+	if snap, _ := td.Wait(testCtx(t)); snap.ErrorCode != CodeCancelled {
+		t.Fatalf("default task after its request ended: %+v", snap)
+	}
+	if tb.State() != StateRunning {
+		t.Fatalf("background task state %v after the request ended", tb.State())
+	}
+	close(g.release)
+	snap, _ := tb.Wait(testCtx(t))
+	if !snap.Success || snap.File == "" {
+		t.Fatalf("background task: %+v", snap)
+	}
+	// A later request reads it by identifier, from this process or the store.
+	later, err := c.TaskSnapshot(testCtx(t), "bg", tb.ID())
+	if err != nil || later.State != StateCompleted || later.File != snap.File {
+		t.Fatalf("later read: %+v %v", later, err)
+	}
+	if b, err := os.ReadFile(later.File); err != nil || string(b) != "done" {
+		t.Fatalf("download file: %q %v", b, err)
+	}
+}
+
+// Each session has its own connection pool: a session reuses its
+// connections, another session never gets them, and MaxConnsPerHost caps
+// the connections of one session to a host.
+func TestSessionPool(t *testing.T) {
+	var mu sync.Mutex
+	var open int
+	var maxOpen int
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/wait" {
+			mu.Lock()
+			open++
+			maxOpen = max(maxOpen, open)
+			mu.Unlock()
+			<-release
+			mu.Lock()
+			open--
+			mu.Unlock()
+		}
+		io.WriteString(w, r.RemoteAddr)
+	}))
+	srv.Start()
+	defer srv.Close()
+	c := newClient(t, Config{})
+	a := newSession(t, c, SessionConfig{Kind: Default, MaxConnsPerHost: 1})
+	b := newSession(t, c, SessionConfig{Kind: Default})
+	a1, a2, b1 := doText(t, a.Do, srv.URL), doText(t, a.Do, srv.URL), doText(t, b.Do, srv.URL)
+	if a1 != a2 {
+		t.Fatalf("a session did not reuse its connection: %s then %s", a1, a2)
+	}
+	if b1 == a1 {
+		t.Fatalf("another session got the first one's connection %s", a1)
+	}
+	// Three tasks at once on a session capped at one connection: they
+	// run one after the other.
+	var tasks []*Task
+	for i := 0; i < 3; i++ {
+		tk, err := a.NewTask(testCtx(t), DataTask, &Request{URL: srv.URL + "/wait"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tasks = append(tasks, tk)
+	}
+	waitFor(t, "the first task at the server", func() bool { mu.Lock(); defer mu.Unlock(); return open == 1 })
+	close(release)
+	for _, tk := range tasks {
+		if snap, _ := tk.Wait(testCtx(t)); !snap.Success || string(snap.Body) != a1 {
+			t.Fatalf("task %d: %+v (want it on the session's one connection %s)", tk.ID(), snap, a1)
+		}
+	}
+	if maxOpen != 1 {
+		t.Fatalf("%d requests of a session capped at one connection ran at once", maxOpen)
 	}
 }

@@ -69,6 +69,19 @@ type MemStore struct {
 	sessions map[string]memRecord
 	tasks    map[string]map[int64]memRecord
 	counters map[string]int64
+	queues   map[queueKey]*memQueue
+}
+
+type queueKey struct{ owner, session string }
+
+type memQueue struct {
+	seq  int64
+	recs []memEvent
+}
+
+type memEvent struct {
+	seq int64
+	memRecord
 }
 
 type memRecord struct {
@@ -80,7 +93,10 @@ func (r memRecord) live(now time.Time) bool {
 	return r.expires.IsZero() || now.Before(r.expires)
 }
 
-var _ Store = (*MemStore)(nil)
+var (
+	_ Store  = (*MemStore)(nil)
+	_ Outbox = (*MemStore)(nil)
+)
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
@@ -89,6 +105,7 @@ func NewMemStore() *MemStore {
 		sessions: make(map[string]memRecord),
 		tasks:    make(map[string]map[int64]memRecord),
 		counters: make(map[string]int64),
+		queues:   make(map[queueKey]*memQueue),
 	}
 }
 
@@ -215,11 +232,116 @@ func (m *MemStore) ListTasks(ctx context.Context, session string) ([]int64, erro
 	return out, nil
 }
 
+// PushEvent implements Outbox.
+func (m *MemStore) PushEvent(ctx context.Context, owner, session string, data []byte, expires time.Time) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := queueKey{owner, session}
+	q := m.queues[k]
+	if q == nil {
+		q = &memQueue{}
+		m.queues[k] = q
+	}
+	q.seq++
+	q.recs = append(q.recs, memEvent{seq: q.seq, memRecord: memRecord{data: data, expires: expires}})
+	return q.seq, nil
+}
+
+// PeekEvents implements Outbox.
+func (m *MemStore) PeekEvents(ctx context.Context, owner, session string, n int) ([]QueuedEvent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	q := m.queues[queueKey{owner, session}]
+	if q == nil {
+		return nil, nil
+	}
+	now := m.now()
+	var out []QueuedEvent
+	for _, r := range q.recs {
+		if len(out) >= n {
+			break
+		}
+		if r.live(now) {
+			out = append(out, QueuedEvent{Seq: r.seq, Data: r.data})
+		}
+	}
+	return out, nil
+}
+
+// AckEvent implements Outbox.
+func (m *MemStore) AckEvent(ctx context.Context, owner, session string, seq int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	q := m.queues[queueKey{owner, session}]
+	if q == nil {
+		return nil
+	}
+	for i, r := range q.recs {
+		if r.seq == seq {
+			q.recs = append(q.recs[:i:i], q.recs[i+1:]...)
+			break
+		}
+	}
+	if len(q.recs) == 0 {
+		delete(m.queues, queueKey{owner, session})
+	}
+	return nil
+}
+
+// EventQueues implements Outbox.
+func (m *MemStore) EventQueues(ctx context.Context, owner string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	var out []string
+	for k, q := range m.queues {
+		if k.owner != owner {
+			continue
+		}
+		for _, r := range q.recs {
+			if r.live(now) {
+				out = append(out, k.session)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
 // Sweep deletes the records expired at now and returns how many.
 func (m *MemStore) Sweep(now time.Time) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := 0
+	for _, q := range m.queues {
+		kept := q.recs[:0]
+		for _, r := range q.recs {
+			if r.live(now) {
+				kept = append(kept, r)
+			} else {
+				n++
+			}
+		}
+		clear(q.recs[len(kept):])
+		q.recs = kept
+	}
+	for k, q := range m.queues {
+		if len(q.recs) == 0 {
+			delete(m.queues, k)
+		}
+	}
 	for id, r := range m.sessions {
 		if !r.live(now) {
 			delete(m.sessions, id)

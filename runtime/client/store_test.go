@@ -35,3 +35,7 @@ func TestMemStoreSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestMemStoreOutbox(t *testing.T) {
+	clienttest.RunOutbox(t, func(t *testing.T) client.Outbox { return client.NewMemStore() })
+}

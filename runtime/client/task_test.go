@@ -615,11 +615,27 @@ func TestGoroutinesAfterThousandTasks(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := newClient(t, Config{MaxTasks: 8, MaxQueued: 2000})
+	// The background session's events go to a listener too.
+	var delivered atomic.Int64
+	if err := c.StartDelivery(testCtx(t), func(context.Context, SessionConfig, Event) error {
+		delivered.Add(1)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	base := runtime.NumGoroutine()
 	kinds := []SessionKind{Ephemeral, Default, Background}
 	var peak int
+	var bgID string
 	for round, kind := range kinds {
-		s := newSession(t, c, SessionConfig{Kind: kind})
+		cfg := SessionConfig{Kind: kind}
+		if kind == Background {
+			cfg.Listener = "on.js"
+		}
+		s := newSession(t, c, cfg)
+		if kind == Background {
+			bgID = s.Identifier()
+		}
 		var tasks []*Task
 		n := 1000 / len(kinds)
 		if round == 0 {
@@ -649,9 +665,14 @@ func TestGoroutinesAfterThousandTasks(t *testing.T) {
 		s.FinishTasksAndInvalidate()
 		<-s.Done()
 	}
+	waitFor(t, "the listener events", func() bool {
+		n, err := c.PendingEvents(testCtx(t), bgID)
+		return err == nil && n == 0 && delivered.Load() > 0
+	})
 	// Each worker holds one goroutine and each pooled connection two or
-	// three; with 8 workers the peak stays far below one per task.
-	if peak-base > 8*4+10 {
+	// three, plus the listener's delivery workers; with 8 workers the peak
+	// stays far below one per task.
+	if peak-base > 8*4+10+DefaultDeliverWorkers {
 		t.Fatalf("goroutines peaked at %d over a baseline of %d", peak, base)
 	}
 	waitFor(t, "goroutines back to the baseline", func() bool {

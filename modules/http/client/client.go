@@ -114,10 +114,21 @@ type prepared struct {
 	req     *core.Request
 	opts    *options
 	context goja.Value // options.context, for async success callbacks
+	// session names the client session whose jar, default headers and
+	// pool the request uses (options.session); "" for none.
+	session string
 }
 
 func (p *prepared) send(ctx context.Context, c *core.Client) (*core.Response, []byte, error) {
-	resp, err := c.Do(ctx, p.req)
+	do := c.Do
+	if p.session != "" {
+		s, err := c.Session(ctx, p.session)
+		if err != nil {
+			return nil, nil, err
+		}
+		do = s.Do
+	}
+	resp, err := do(ctx, p.req)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -136,7 +147,8 @@ func (h *handler) prepare(method string, urlv, optv goja.Value, dropParams bool)
 	if goja.IsUndefined(urlv) || goja.IsNull(urlv) {
 		h.throw("The URL is required")
 	}
-	o, err := h.parseOptions(optv)
+	session, plain := h.sessionOption(optv)
+	o, err := h.parseOptions(plain)
 	if err != nil {
 		h.throw("Invalid options: %v", err)
 	}
@@ -167,7 +179,61 @@ func (h *handler) prepare(method string, urlv, optv goja.Value, dropParams bool)
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 		h.body(req, o)
 	}
-	return &prepared{req: req, opts: o, context: h.contextOf(optv)}
+	return &prepared{req: req, opts: o, context: h.contextOf(optv), session: session}
+}
+
+// sessionOption reads options.session: a session identifier, or a session
+// object (its identifier property, or configuration.identifier). It
+// returns the options without it, for the JSON reading of the others.
+func (h *handler) sessionOption(optv goja.Value) (string, goja.Value) {
+	obj, ok := optv.(*goja.Object)
+	if !ok {
+		return "", optv
+	}
+	v := obj.Get("session")
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+		return "", optv
+	}
+	id := SessionID(v)
+	if id == "" {
+		h.throw("Invalid options: session must be a session identifier or a session object")
+	}
+	rest := h.rt.NewObject()
+	for _, k := range obj.Keys() {
+		if k != "session" {
+			_ = rest.Set(k, obj.Get(k))
+		}
+	}
+	return id, rest
+}
+
+// SessionID returns the client session identifier v names: a non-empty
+// string, or an object with a string identifier property (a Titanium
+// Session, a Volt MX session) or configuration.identifier; "" otherwise.
+func SessionID(v goja.Value) string {
+	if s, ok := v.Export().(string); ok {
+		return s
+	}
+	obj, ok := v.(*goja.Object)
+	if !ok {
+		return ""
+	}
+	if id := stringProp(obj, "identifier"); id != "" {
+		return id
+	}
+	if c, ok := obj.Get("configuration").(*goja.Object); ok {
+		return stringProp(c, "identifier")
+	}
+	return ""
+}
+
+func stringProp(o *goja.Object, name string) string {
+	if v := o.Get(name); v != nil {
+		if s, ok := v.Export().(string); ok {
+			return s
+		}
+	}
+	return ""
 }
 
 func millis(ms int) time.Duration {

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
@@ -369,5 +370,40 @@ response.print(JSON.stringify([
 	}
 	if n := deniedHits.Load(); n != 0 {
 		t.Fatalf("the denied server got %d requests", n)
+	}
+}
+
+// options.session (an identifier or a session object) makes http/client
+// calls share that session's jar and default headers; a missing session is
+// an exception with the core's message.
+func TestSyncSession(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := r.URL.Query().Get("set"); v != "" {
+			http.SetCookie(w, &http.Cookie{Name: "c", Value: v, Path: "/"})
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "cookie="+r.Header.Get("Cookie")+" tenant="+r.Header.Get("X-Tenant"))
+	}))
+	t.Cleanup(up.Close)
+	c := core.New(core.Config{DataDir: t.TempDir()})
+	t.Cleanup(func() { c.Shutdown(context.Background()) })
+	if _, err := c.NewSession(context.Background(), core.SessionConfig{Identifier: "shared", Kind: core.Background,
+		Header: http.Header{"X-Tenant": {"t1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	s := serve(t, map[string]string{"t.js": `
+const client = require("http/client"), response = require("http/response");
+const out = [];
+out.push(client.get("UPSTREAM/?set=one", { session: "shared" }).text);
+out.push(client.get("UPSTREAM/", { session: { identifier: "shared" }, headers: [{ name: "X-Tenant", value: "mine" }] }).text);
+out.push(client.get("UPSTREAM/").text);
+try { client.get("UPSTREAM/", { session: "nope" }); out.push("no error"); } catch (e) { out.push(e.message); }
+try { client.get("UPSTREAM/", { session: 42 }); out.push("no error"); } catch (e) { out.push(e.message); }
+response.print(JSON.stringify(out));`}, up.URL, moduletest.Options{Builtin: modules.Config{Client: c}})
+	code, body := get(t, s, "/t")
+	want := `["cookie= tenant=t1","cookie=c=one tenant=mine","cookie= tenant=","session nope: not found",` +
+		`"Invalid options: session must be a session identifier or a session object"]`
+	if code != 200 || body != want {
+		t.Fatalf("%d %s\nwant %s", code, body, want)
 	}
 }

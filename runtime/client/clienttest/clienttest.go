@@ -342,3 +342,210 @@ func testCancelledContext(t *testing.T, s client.Store) {
 		t.Fatal("LoadSession ignores a cancelled context")
 	}
 }
+
+// RunOutbox runs the conformance suite of client.Outbox. newStore returns
+// an empty store that is an Outbox; it is called once per subtest.
+func RunOutbox(t *testing.T, newStore func(t *testing.T) client.Outbox) {
+	t.Helper()
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, o client.Outbox)
+	}{
+		{"Empty", testOutboxEmpty},
+		{"Order", testOutboxOrder},
+		{"Ack", testOutboxAck},
+		{"Queues", testOutboxQueues},
+		{"Expired", testOutboxExpired},
+		{"PushParallel", testOutboxPushParallel},
+		{"CancelledContext", testOutboxCancelled},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.fn(t, newStore(t))
+		})
+	}
+}
+
+func peekData(t *testing.T, o client.Outbox, owner, session string, n int) []string {
+	t.Helper()
+	recs, err := o.PeekEvents(ctx(t), owner, session, n)
+	must(t, err)
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		out[i] = string(r.Data)
+		if i > 0 && r.Seq <= recs[i-1].Seq {
+			t.Fatalf("PeekEvents sequence numbers not ascending: %d after %d", r.Seq, recs[i-1].Seq)
+		}
+	}
+	return out
+}
+
+func testOutboxEmpty(t *testing.T, o client.Outbox) {
+	if got := peekData(t, o, "p", ID(), 10); len(got) != 0 {
+		t.Fatalf("PeekEvents of an empty queue = %q", got)
+	}
+	must(t, o.AckEvent(ctx(t), "p", ID(), 1))
+	qs, err := o.EventQueues(ctx(t), "nobody-"+ID())
+	must(t, err)
+	if len(qs) != 0 {
+		t.Fatalf("EventQueues of an unknown owner = %v", qs)
+	}
+}
+
+func testOutboxOrder(t *testing.T, o client.Outbox) {
+	s := ID()
+	var last int64
+	for i := 0; i < 5; i++ {
+		seq, err := o.PushEvent(ctx(t), "p", s, []byte(fmt.Sprint(i)), future())
+		must(t, err)
+		if seq <= last {
+			t.Fatalf("PushEvent = %d after %d, want ascending", seq, last)
+		}
+		last = seq
+	}
+	if got := peekData(t, o, "p", s, 3); !slices.Equal(got, []string{"0", "1", "2"}) {
+		t.Fatalf("PeekEvents(3) = %q, want the 3 oldest in push order", got)
+	}
+	if got := peekData(t, o, "p", s, 10); !slices.Equal(got, []string{"0", "1", "2", "3", "4"}) {
+		t.Fatalf("PeekEvents(10) = %q (peeking must not remove)", got)
+	}
+	if got := peekData(t, o, "other", s, 10); len(got) != 0 {
+		t.Fatalf("the queue of another owner holds %q", got)
+	}
+}
+
+func testOutboxAck(t *testing.T, o client.Outbox) {
+	s := ID()
+	var seqs []int64
+	for _, d := range []string{"a", "b", "c"} {
+		seq, err := o.PushEvent(ctx(t), "p", s, []byte(d), time.Time{})
+		must(t, err)
+		seqs = append(seqs, seq)
+	}
+	must(t, o.AckEvent(ctx(t), "p", s, seqs[0]))
+	must(t, o.AckEvent(ctx(t), "p", s, seqs[0]))
+	if got := peekData(t, o, "p", s, 10); !slices.Equal(got, []string{"b", "c"}) {
+		t.Fatalf("after acking the head: %q", got)
+	}
+	must(t, o.AckEvent(ctx(t), "p", s, seqs[2]))
+	if got := peekData(t, o, "p", s, 10); !slices.Equal(got, []string{"b"}) {
+		t.Fatalf("after acking the tail: %q", got)
+	}
+	must(t, o.AckEvent(ctx(t), "p", s, seqs[1]))
+	if got := peekData(t, o, "p", s, 10); len(got) != 0 {
+		t.Fatalf("after acking all: %q", got)
+	}
+	// A queue emptied and filled again keeps push order.
+	a, err := o.PushEvent(ctx(t), "p", s, []byte("d"), time.Time{})
+	must(t, err)
+	b, err := o.PushEvent(ctx(t), "p", s, []byte("e"), time.Time{})
+	must(t, err)
+	if b <= a {
+		t.Fatalf("PushEvent after emptying: %d then %d", a, b)
+	}
+	if got := peekData(t, o, "p", s, 10); !slices.Equal(got, []string{"d", "e"}) {
+		t.Fatalf("refilled queue: %q", got)
+	}
+}
+
+func testOutboxQueues(t *testing.T, o client.Outbox) {
+	owner := "owner-" + ID()
+	a, b, acked := ID(), ID(), ID()
+	_, err := o.PushEvent(ctx(t), owner, a, []byte("x"), future())
+	must(t, err)
+	_, err = o.PushEvent(ctx(t), owner, b, []byte("y"), time.Time{})
+	must(t, err)
+	seq, err := o.PushEvent(ctx(t), owner, acked, []byte("z"), future())
+	must(t, err)
+	must(t, o.AckEvent(ctx(t), owner, acked, seq))
+	_, err = o.PushEvent(ctx(t), "another-"+ID(), ID(), []byte("w"), future())
+	must(t, err)
+	qs, err := o.EventQueues(ctx(t), owner)
+	must(t, err)
+	slices.Sort(qs)
+	want := []string{a, b}
+	slices.Sort(want)
+	if !slices.Equal(qs, want) {
+		t.Fatalf("EventQueues = %v, want %v (non-empty queues of the owner only)", qs, want)
+	}
+}
+
+func testOutboxExpired(t *testing.T, o client.Outbox) {
+	owner, s := "owner-"+ID(), ID()
+	_, err := o.PushEvent(ctx(t), owner, s, []byte("old"), past())
+	must(t, err)
+	if got := peekData(t, o, owner, s, 10); len(got) != 0 {
+		t.Fatalf("PeekEvents returns an expired record: %q", got)
+	}
+	qs, err := o.EventQueues(ctx(t), owner)
+	must(t, err)
+	if len(qs) != 0 {
+		t.Fatalf("EventQueues lists a queue of expired records: %v", qs)
+	}
+	_, err = o.PushEvent(ctx(t), owner, s, []byte("new"), future())
+	must(t, err)
+	if got := peekData(t, o, owner, s, 10); !slices.Equal(got, []string{"new"}) {
+		t.Fatalf("PeekEvents = %q, want the unexpired record", got)
+	}
+}
+
+func testOutboxPushParallel(t *testing.T, o client.Outbox) {
+	s := ID()
+	const workers, each = 6, 15
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var last int64
+			for i := 0; i < each; i++ {
+				seq, err := o.PushEvent(context.Background(), "p", s, []byte(fmt.Sprintf("%d-%d", w, i)), time.Time{})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if seq <= last {
+					errs <- fmt.Errorf("PushEvent = %d after %d on one goroutine", seq, last)
+					return
+				}
+				last = seq
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got := peekData(t, o, "p", s, workers*each+10)
+	if len(got) != workers*each {
+		t.Fatalf("%d records queued, want %d", len(got), workers*each)
+	}
+	// Each goroutine's records are in its push order.
+	next := make(map[string]int)
+	for _, d := range got {
+		var w, i int
+		fmt.Sscanf(d, "%d-%d", &w, &i)
+		k := fmt.Sprint(w)
+		if i != next[k] {
+			t.Fatalf("record %s out of order (want %s-%d)", d, k, next[k])
+		}
+		next[k]++
+	}
+}
+
+func testOutboxCancelled(t *testing.T, o client.Outbox) {
+	c, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan error, 1)
+	go func() { _, err := o.PushEvent(c, "p", ID(), []byte("x"), time.Time{}); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("PushEvent with a cancelled context succeeded")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("PushEvent ignores a cancelled context")
+	}
+}
