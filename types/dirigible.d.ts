@@ -46,6 +46,48 @@ declare namespace dirigo {
     UUID: WithClass<UUID, "UUID">;
     xml: WithClass<XML, "XML">;
     XML: WithClass<XML, "XML">;
+    jsonpath: JSONPath;
+    JSONPath: JSONPath;
+  }
+
+  /** What a JSONPath query gives each match as (resultType). */
+  type JSONPathResultType = "value" | "path" | "pointer" | "parent" | "parentProperty" | "all";
+  /** One match with resultType "all". */
+  interface JSONPathMatch {
+    path: string;
+    value: any;
+    parent: any;
+    parentProperty: string | number | null;
+    pointer: string;
+  }
+  /** The options of a JSONPath query (jsonpath-plus as Dirigible forked it). */
+  interface JSONPathOptions {
+    path: string | Array<string | number>;
+    json: any;
+    resultType?: JSONPathResultType;
+    flatten?: boolean;
+    wrap?: boolean;
+    /** Accepted; filters are never eval'ed in dirigo (a small interpreter evaluates them). */
+    preventEval?: boolean;
+    sandbox?: Record<string, any>;
+    parent?: any;
+    parentProperty?: string | number | null;
+    callback?: (value: any, type: "value" | "property", match: JSONPathMatch) => void;
+    otherTypeCallback?: (value: any, type: string, match: JSONPathMatch) => void;
+    /** false: no query now; the result has evaluate() to run it later. */
+    autostart?: boolean;
+  }
+  /** utils/jsonpath: Dirigible's JSONPath function. */
+  interface JSONPath {
+    (options: JSONPathOptions & { autostart: false }): { evaluate(path?: string | Array<string | number> | Partial<JSONPathOptions>, json?: any, callback?: JSONPathOptions["callback"]): any };
+    (options: JSONPathOptions): any;
+    (path: string | Array<string | number>, json: any, callback?: JSONPathOptions["callback"], otherTypeCallback?: JSONPathOptions["otherTypeCallback"]): any;
+    toPathArray(path: string): string[];
+    toPathString(path: Array<string | number>): string;
+    toPointer(path: Array<string | number>): string;
+    readonly JSONPath: JSONPath;
+    readonly default: JSONPath;
+    readonly cache: object;
   }
 
   /** A module that also names itself by its class name (Base64.encode). */
@@ -527,6 +569,91 @@ declare module "@aerokit/sdk/security" {
   export = m;
 }
 declare module "@aerokit/sdk/security/user" {
+  const m: dirigo.CurrentUser;
+  export = m;
+}
+// ---- utils/jsonpath, and the @dirigible (9.x) names of utils, core and security
+declare module "utils/jsonpath" {
+  const m: dirigo.JSONPath;
+  export = m;
+}
+declare module "utils/v4/jsonpath" {
+  const m: dirigo.JSONPath;
+  export = m;
+}
+declare module "utils/v3/jsonpath" {
+  const m: dirigo.JSONPath;
+  export = m;
+}
+declare module "sdk/utils/jsonpath" {
+  const m: dirigo.JSONPath;
+  export = m;
+}
+declare module "@aerokit/sdk/utils/jsonpath" {
+  const m: dirigo.JSONPath;
+  export = m;
+}
+declare module "@dirigible/utils/jsonpath" {
+  const m: dirigo.JSONPath;
+  export = m;
+}
+declare module "@dirigible/utils/alphanumeric" {
+  const m: dirigo.WithClass<dirigo.Alphanumeric, "Alphanumeric">;
+  export = m;
+}
+declare module "@dirigible/utils/base64" {
+  const m: dirigo.WithClass<dirigo.Base64, "Base64">;
+  export = m;
+}
+declare module "@dirigible/utils/digest" {
+  const m: dirigo.WithClass<dirigo.Digest, "Digest">;
+  export = m;
+}
+declare module "@dirigible/utils/escape" {
+  const m: dirigo.WithClass<dirigo.Escape, "Escape">;
+  export = m;
+}
+declare module "@dirigible/utils/hex" {
+  const m: dirigo.WithClass<dirigo.Hex, "Hex">;
+  export = m;
+}
+declare module "@dirigible/utils/url" {
+  const m: dirigo.WithClass<dirigo.UrlUtils, "URL">;
+  export = m;
+}
+declare module "@dirigible/utils/utf8" {
+  const m: dirigo.WithClass<dirigo.UTF8, "UTF8">;
+  export = m;
+}
+declare module "@dirigible/utils/uuid" {
+  const m: dirigo.WithClass<dirigo.UUID, "UUID">;
+  export = m;
+}
+declare module "@dirigible/utils/xml" {
+  const m: dirigo.WithClass<dirigo.XML, "XML">;
+  export = m;
+}
+declare module "@dirigible/utils" {
+  const m: dirigo.SdkUtils;
+  export = m;
+}
+declare module "@dirigible/core" {
+  const m: dirigo.SdkCore;
+  export = m;
+}
+declare module "@dirigible/core/configurations" {
+  const m: dirigo.CurrentConfigurations;
+  export = m;
+}
+declare module "@dirigible/core/env" {
+  const m: dirigo.CurrentEnv;
+  export = m;
+}
+declare module "@dirigible/security" {
+  const m: dirigo.SdkSecurity;
+  export = m;
+}
+declare module "@dirigible/security/user" {
   const m: dirigo.CurrentUser;
   export = m;
 }
