@@ -28,10 +28,10 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dop251/goja"
 
+	"github.com/dirigo/dirigo/modules/web/encoding"
 	"github.com/dirigo/dirigo/runtime"
 	"github.com/dirigo/dirigo/runtime/client"
 )
@@ -401,65 +401,8 @@ func parseURL(s string) (string, error) {
 	return u.String(), nil
 }
 
-// decodeUTF8 decodes b as the WHATWG "UTF-8 decode": a leading BOM is
-// dropped and every maximal invalid subsequence becomes U+FFFD.
-func decodeUTF8(b []byte) string {
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	var out strings.Builder
-	out.Grow(len(b) + 8)
-	for len(b) > 0 {
-		r, n := utf8.DecodeRune(b)
-		if r != utf8.RuneError || n > 1 {
-			out.WriteString(string(b[:n]))
-			b = b[n:]
-			continue
-		}
-		// Skip the lead byte and the continuation bytes that could still
-		// have completed it (the maximal subpart), then one U+FFFD.
-		out.WriteRune(utf8.RuneError)
-		b = b[invalidPrefix(b):]
-	}
-	return out.String()
-}
-
-// invalidPrefix returns the length of the maximal subpart of an invalid
-// sequence at the start of b (at least 1).
-func invalidPrefix(b []byte) int {
-	c := b[0]
-	var need int
-	lo, hi := byte(0x80), byte(0xbf)
-	switch {
-	case c >= 0xc2 && c <= 0xdf:
-		need = 1
-	case c >= 0xe0 && c <= 0xef:
-		need = 2
-		if c == 0xe0 {
-			lo = 0xa0
-		} else if c == 0xed {
-			hi = 0x9f
-		}
-	case c >= 0xf0 && c <= 0xf4:
-		need = 3
-		if c == 0xf0 {
-			lo = 0x90
-		} else if c == 0xf4 {
-			hi = 0x8f
-		}
-	default:
-		return 1
-	}
-	i := 1
-	for ; i <= need && i < len(b); i++ {
-		if b[i] < lo || b[i] > hi {
-			break
-		}
-		lo, hi = 0x80, 0xbf
-	}
-	return i
-}
+// decodeUTF8 decodes b as the WHATWG "UTF-8 decode" (the TextDecoder's).
+func decodeUTF8(b []byte) string { return encoding.DecodeUTF8(b) }
 
 // multipart encodes a FormData: fetch.js gives [name, value, filename,
 // type, ...] where value is a string or a Uint8Array (a file). It returns

@@ -76,6 +76,17 @@ func (d *decoder) decode(p []byte, stream bool) (s string, ok bool) {
 
 func (d *decoder) reset() { d.pending, d.bomDone = nil, false }
 
+// DecodeUTF8 is the WHATWG "UTF-8 decode" of a whole body, as
+// TextDecoder gives it and fetch's text() needs it: a leading BOM is
+// dropped and every maximal invalid subpart becomes U+FFFD.
+func DecodeUTF8(p []byte) string {
+	if !strings.HasPrefix(string(p), "\xef\xbb\xbf") && utf8.Valid(p) {
+		return string(p)
+	}
+	s, _ := (&decoder{enc: "utf-8"}).decode(p, false)
+	return s
+}
+
 // decodeUTF8 is the WHATWG UTF-8 decoder: each maximal invalid subpart
 // becomes one U+FFFD. It returns the bytes of an incomplete sequence at
 // the end of p.
