@@ -19,9 +19,18 @@ import (
 // another native module (sdk/http's request), whose view the view returns.
 type viewShape struct {
 	native *goja.Object
-	own    map[string]struct{}
+	own    map[string]ownProp
 	keys   []string
-	subs   map[string]*goja.Object // key → native exports it holds
+}
+
+// ownProp is what a view knows of one own property of native exports.
+type ownProp struct {
+	// value is a data property's value (the exports are frozen, so it is
+	// fixed); nil for an accessor, which is read through on every Get.
+	value goja.Value
+	// sub is the native exports the property holds (sdk/http's request),
+	// whose view is returned instead.
+	sub *goja.Object
 }
 
 // moduleView is the per-request view of a native module's exports.
@@ -82,10 +91,7 @@ func (vm *VM) nativeView(v goja.Value) goja.Value {
 // shapeOf records the shape of the frozen native exports o, once per VM.
 func (vm *VM) shapeOf(o *goja.Object) *viewShape {
 	names := o.GetOwnPropertyNames()
-	s := &viewShape{native: o, own: make(map[string]struct{}, len(names)), keys: o.Keys()}
-	for _, k := range names {
-		s.own[k] = struct{}{}
-	}
+	s := &viewShape{native: o, own: make(map[string]ownProp, len(names)), keys: o.Keys()}
 	roots := make(map[*goja.Object]bool, len(vm.natives))
 	for _, v := range vm.natives {
 		if r, ok := v.(*goja.Object); ok {
@@ -95,22 +101,22 @@ func (vm *VM) shapeOf(o *goja.Object) *viewShape {
 	describe, _ := goja.AssertFunction(vm.Intrinsic("Object").ToObject(vm.rt).Get("getOwnPropertyDescriptor"))
 	for _, k := range names {
 		// Data properties only (and tamed ones): a getter is not called here.
+		var p ownProp
 		d, err := describe(goja.Undefined(), o, vm.rt.ToValue(k))
-		if err != nil || goja.IsUndefined(d) {
-			continue
-		}
-		desc := d.ToObject(vm.rt)
-		sub, ok := desc.Get("value").(*goja.Object)
-		if get, isGet := desc.Get("get").(*goja.Object); isGet {
-			// A tamed data property (see tamer) reads as an accessor.
-			sub, ok = vm.tamedObjects[get]
-		}
-		if ok && roots[sub] {
-			if s.subs == nil {
-				s.subs = map[string]*goja.Object{}
+		if err == nil && !goja.IsUndefined(d) {
+			desc := d.ToObject(vm.rt)
+			sub, ok := desc.Get("value").(*goja.Object)
+			if get, isGet := desc.Get("get").(*goja.Object); isGet {
+				// A tamed data property (see tamer) reads as an accessor.
+				sub, ok = vm.tamedObjects[get]
+			} else if !desc.Get("writable").ToBoolean() && !desc.Get("configurable").ToBoolean() {
+				p.value = desc.Get("value") // fixed for the VM's life
 			}
-			s.subs[k] = sub
+			if ok && roots[sub] {
+				p.sub, p.value = sub, nil
+			}
 		}
+		s.own[k] = p
 	}
 	if vm.ld.shapes == nil {
 		vm.ld.shapes = map[*goja.Object]*viewShape{}
@@ -129,13 +135,16 @@ func (vm *VM) objectProto() *goja.Object {
 
 // Get implements goja.DynamicObject.
 func (w *moduleView) Get(key string) goja.Value {
-	if _, ok := w.shape.own[key]; ok {
-		if sub := w.shape.subs[key]; sub != nil {
-			return w.vm.nativeView(sub)
-		}
-		return w.shape.native.Get(key)
+	p, ok := w.shape.own[key]
+	switch {
+	case !ok:
+		return w.extra[key]
+	case p.sub != nil:
+		return w.vm.nativeView(p.sub)
+	case p.value != nil:
+		return p.value
 	}
-	return w.extra[key]
+	return w.shape.native.Get(key)
 }
 
 // Set implements goja.DynamicObject.

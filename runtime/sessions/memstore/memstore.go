@@ -79,14 +79,28 @@ func (s *Store) Create(_ context.Context, key string, rec *sessions.Record) erro
 }
 
 // Update implements sessions.Store.
+//
+// The new record is built outside the store's lock (a session's attributes
+// are copied: records are immutable), so that writers of other sessions do
+// not wait on the copy; the lock is held only to swap it in.
 func (s *Store) Update(_ context.Context, key string, c *sessions.Change) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
 	old := s.m[key]
+	s.mu.RUnlock()
 	if old == nil {
 		return sessions.ErrNotFound
 	}
-	s.m[key] = apply(old, c)
+	nr := apply(old, c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.m[key]
+	if cur == nil {
+		return sessions.ErrNotFound
+	}
+	if cur != old { // another writer (a second manager on this store) came first
+		nr = apply(cur, c)
+	}
+	s.m[key] = nr
 	return nil
 }
 
