@@ -107,8 +107,12 @@ func (vm *VM) shapeOf(o *goja.Object) *viewShape {
 			desc := d.ToObject(vm.rt)
 			sub, ok := desc.Get("value").(*goja.Object)
 			if get, isGet := desc.Get("get").(*goja.Object); isGet {
-				// A tamed data property (see tamer) reads as an accessor.
+				// A tamed data property (see tamer) reads as an accessor;
+				// its getter returns the value it was tamed with.
 				sub, ok = vm.tamedObjects[get]
+				if set, _ := desc.Get("set").(*goja.Object); set != nil && set == vm.setters[k] {
+					p.value = get.Get("originalValue")
+				}
 			} else if !desc.Get("writable").ToBoolean() && !desc.Get("configurable").ToBoolean() {
 				p.value = desc.Get("value") // fixed for the VM's life
 			}
