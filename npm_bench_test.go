@@ -29,7 +29,7 @@ func BenchmarkNPMRequest(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, script := range []string{"hello.js", "ajv.js", "zod.mjs", "date-fns.js"} {
+		for _, script := range []string{"hello.js", "ajv.js", "ajv-kept.js", "zod.mjs", "zod-kept.js", "date-fns.js"} {
 			path := "/scripts/" + script
 			b.Run(mode+"/"+script, func(b *testing.B) {
 				serve := func() {
