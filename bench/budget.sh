@@ -21,6 +21,7 @@
 #   bench/budget.sh                       # hello counter cart
 #   WORKLOADS='cart cart-multi' bench/budget.sh
 #   GOGC=100 bench/budget.sh              # the environment passes through
+#   PROFILES=/tmp/prof bench/budget.sh    # keep the binary and the profiles
 #
 # Needs wrk, curl and go. Prints a Markdown table.
 set -euo pipefail
@@ -99,6 +100,9 @@ for w in $WORKLOADS; do
   wait "$lp"
   rps=$(cat "$tmp/rps-$w")
   kill "$pid"; wait "$pid" 2>/dev/null || true
+  if [[ -n ${PROFILES:-} ]]; then
+    mkdir -p "$PROFILES" && cp "$tmp/$w.prof" "$PROFILES/" && cp "$tmp/dirigo" "$PROFILES/dirigo-pprof"
+  fi
 
   # seconds of CPU in the profile's samples with a frame matching the
   # regexp (every goroutine that serves requests runs under
