@@ -7,8 +7,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/dop251/goja"
 
 	"github.com/dirigo/dirigo/internal/benchcpu"
 	"github.com/dirigo/dirigo/modules"
@@ -105,3 +108,55 @@ func BenchmarkCart(b *testing.B)    { benchSessionScript(b, "cart") }
 // BenchmarkPage is counter as a server page: 4 KiB of HTML around two
 // server blocks that read (and, the first, increment) a session attribute.
 func BenchmarkPage(b *testing.B) { benchSessionScript(b, "page") }
+
+// BenchmarkCartGojaFloor is what goja alone costs for the cart script: the
+// same file, compiled once, run as a function on one warm runtime, with
+// require("http/session") a map of strings and response.print a
+// strings.Builder — no server, no session store, no isolation. The
+// difference to BenchmarkCart is what dirigo adds around the script.
+func BenchmarkCartGojaFloor(b *testing.B) {
+	src, err := os.ReadFile("testdata/bench/cart.js")
+	if err != nil {
+		b.Fatal(err)
+	}
+	prog := goja.MustCompile("cart.js", "(function (require) {"+string(src)+"\n})", false)
+	rt := goja.New()
+	fnv, err := rt.RunProgram(prog)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fn, _ := goja.AssertFunction(fnv)
+	attrs := map[string]string{}
+	var out strings.Builder
+	undef := goja.Undefined()
+	resp := rt.NewObject()
+	resp.Set("setContentType", func(goja.FunctionCall) goja.Value { return undef })
+	resp.Set("print", func(c goja.FunctionCall) goja.Value { out.WriteString(c.Argument(0).String()); return undef })
+	sess := rt.NewObject()
+	sess.Set("getAttribute", func(c goja.FunctionCall) goja.Value {
+		if v, ok := attrs[c.Argument(0).String()]; ok {
+			return rt.ToValue(v)
+		}
+		return goja.Null()
+	})
+	sess.Set("setAttribute", func(c goja.FunctionCall) goja.Value {
+		attrs[c.Argument(0).String()] = c.Argument(1).String()
+		return undef
+	})
+	require := rt.ToValue(func(c goja.FunctionCall) goja.Value {
+		if c.Argument(0).String() == "http/response" {
+			return resp
+		}
+		return sess
+	})
+	b.ReportAllocs()
+	for b.Loop() {
+		out.Reset()
+		if _, err := fn(undef, require); err != nil {
+			b.Fatal(err)
+		}
+		if !strings.HasPrefix(out.String(), `["item00",`) {
+			b.Fatal(out.String())
+		}
+	}
+}
