@@ -17,6 +17,8 @@
 # seconds, then DURATION (10) measured, "one" and "all" swapping places every
 # other round. Before the load every script is requested once with curl and
 # must answer its string. Prints req/s per round and all/one per round.
+#   PROFILES=DIR  build with -tags pprof, and keep the binary (DIR/dirigo) and
+#                 a CPU profile of each measured run (DIR/cpu-one-1.prof, ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NSCRIPTS=${NSCRIPTS:-1000}
@@ -33,7 +35,13 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-if [[ -z ${BIN:-} ]]; then
+pport=
+if [[ -n ${PROFILES:-} ]]; then
+  mkdir -p "$PROFILES"
+  BIN=$PROFILES/dirigo
+  go build -tags pprof -o "$BIN" ./cmd/dirigo
+  pport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+elif [[ -z ${BIN:-} ]]; then
   BIN=$tmp/dirigo
   go build -o "$BIN" ./cmd/dirigo
 fi
@@ -66,7 +74,7 @@ LUA
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 args=(--addr "127.0.0.1:$port" --scripts "$tmp/scripts" --sessions memory --data "$tmp/data" --log-level warn --access-log off)
 [[ -n $POOL ]] && args+=(--pool "$POOL")
-"$BIN" "${args[@]}" >"$tmp/dirigo.log" 2>&1 &
+DIRIGO_PPROF=${pport:+127.0.0.1:$pport} "$BIN" "${args[@]}" >"$tmp/dirigo.log" 2>&1 &
 dpid=$!
 url=http://127.0.0.1:$port
 for _ in $(seq 1 200); do curl -s -o /dev/null "$url/s0000" && break; sleep 0.05; done
@@ -77,9 +85,14 @@ for i in $(seq 0 $((NSCRIPTS - 1))); do
 done
 echo "$NSCRIPTS scripts; wrk -t1 -c32 --timeout 5s -d${DURATION}s (warm-up ${WARMUP}s); $(nproc) cores; $BIN"
 measure() { # name paths
-  local line
+  local line ppid
   wrk -t1 -c32 --timeout 5s -d"${WARMUP}s" -s "$tmp/rotate.lua" "$url" -- "$2" >/dev/null 2>&1 || true
+  if [[ -n $pport ]]; then
+    curl -s -o "$PROFILES/cpu-$1-$run.prof" "http://127.0.0.1:$pport/debug/pprof/profile?seconds=$((DURATION - 2))" &
+    ppid=$!
+  fi
   line=$(wrk -t1 -c32 --timeout 5s -d"${DURATION}s" -s "$tmp/rotate.lua" "$url" -- "$2" | grep '^BENCH ')
+  [[ -n $pport ]] && wait "$ppid"
   awk -v name="$1" -v run="$run" '{
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
     printf "%s\t%s\t%.0f\t%.2f\t%d\n", run, name, v["requests"] / (v["duration_us"] / 1e6), v["p99_us"] / 1000, v["errors"]
