@@ -131,10 +131,10 @@ echo "load: $(uptime | sed 's/.*load average: //'); $(nproc) cores; $BIN; data $
 for store in $STORES; do
   mkdir -p "$tmp/data-$store"
   if [[ $DATA == kept ]]; then # the unmeasured first start creates the keys (and the bolt file)
-    "$tmp/probe/probe" 1 kept "$tmp/data-$store" "$BIN" "${args[@]}" --sessions "$store" >/dev/null
+    TMPDIR=$tmp "$tmp/probe/probe" 1 kept "$tmp/data-$store" "$BIN" "${args[@]}" --sessions "$store" >/dev/null
   fi
   echo "$store:"
-  "$tmp/probe/probe" "$STARTS" "$DATA" "$tmp/data-$store" "$BIN" "${args[@]}" --sessions "$store"
+  TMPDIR=$tmp "$tmp/probe/probe" "$STARTS" "$DATA" "$tmp/data-$store" "$BIN" "${args[@]}" --sessions "$store"
 done
 # package init: GODEBUG=inittrace=1 prints one line per package on stderr
 # ("init PKG @T ms, C ms clock, B bytes, A allocs"); the server is stopped
