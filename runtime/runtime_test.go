@@ -195,7 +195,9 @@ func TestStackOverflowStackIsCapped(t *testing.T) {
 		t.Fatalf("deep: %d %q", resp.StatusCode, body)
 	}
 	var omitted int
-	if _, err := fmt.Sscanf(body[strings.Index(body, "    ... "):], "    ... %d frames omitted ...", &omitted); err != nil {
+	if i := strings.Index(body, "    ... "); i < 0 {
+		t.Fatalf("no omitted frames line in the body:\n%.3000s", body)
+	} else if _, err := fmt.Sscanf(body[i:], "    ... %d frames omitted ...", &omitted); err != nil {
 		t.Fatalf("no omitted frames line in the body (%v):\n%s", err, body)
 	}
 	frames := strings.Count(body, "    at ")
