@@ -156,7 +156,7 @@ func TestTimeout(t *testing.T) {
 		if resp.StatusCode != http.StatusGatewayTimeout {
 			t.Fatalf("%s: status %d, want 504", p, resp.StatusCode)
 		}
-		if took < 300*time.Millisecond || took > 2*time.Second {
+		if took < 300*time.Millisecond || took > 10*time.Second { // generous: a loaded machine
 			t.Fatalf("%s: answered after %v, want about 300ms", p, took)
 		}
 		if resp, body := s.Get(t, "/ok"); resp.StatusCode != 200 || body != "ok" {
