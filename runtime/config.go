@@ -15,7 +15,7 @@ import (
 const (
 	DefaultTimeout          = 30 * time.Second
 	DefaultQueueTimeout     = 5 * time.Second
-	DefaultMaxCallStackSize = 10000
+	DefaultMaxCallStackSize = 5000
 	DefaultMaxBodyBytes     = 10 << 20
 	DefaultResponseBuffer   = 64 << 10
 	DefaultMaxOutput        = 256 << 20
@@ -34,7 +34,9 @@ type Config struct {
 	// session: the session module answers as it does outside HTTP.
 	Sessions *sessions.Manager
 	// PoolSize is the number of VMs (default: one per CPU plus one, at least
-	// 3). Each holds about half a MiB that every GC cycle marks; a request
+	// 3). Each holds about 1.5 MiB of live heap (measured under the cart
+	// workload of the load harness), which every GC cycle marks and the
+	// GC goal multiplies (about 5 MiB of peak RSS per VM at GOGC=200); a request
 	// keeps its VM while it waits (for timers, asynchronous work or its
 	// session's lock), so scripts that wait a lot want more.
 	PoolSize int
@@ -45,7 +47,12 @@ type Config struct {
 	// asynchronous work included; the script is interrupted and the client
 	// gets 504 (default 30s; negative means no limit).
 	Timeout time.Duration
-	// MaxCallStackSize limits the JavaScript call depth (default 10000).
+	// MaxCallStackSize limits the JavaScript call depth (default 5000).
+	// Ordinary recursion runs that deep at no cost, but goja unwinds a
+	// recursion through built-ins (f.call, [].map(f)) in time quadratic in
+	// the depth, and the timeout cannot cut that short: at 5000 one such
+	// stack overflow takes about a second of CPU, at 10000 13 to 58 s
+	// (docs/SECURITY.md, known limits).
 	MaxCallStackSize int
 	// MaxBodyBytes limits the request body a script can read (default 10 MiB).
 	MaxBodyBytes int64

@@ -31,7 +31,7 @@ type ScriptError struct {
 	Line    int    // 1-based, 0 when unknown
 	Column  int    // 1-based, 0 when unknown
 	Message string // the error as the script would print it ("TypeError: x is not a function")
-	Stack   string // the JavaScript stack, one "at ..." line per frame
+	Stack   string // the JavaScript stack, one "at ..." line per frame (the middle of a long one left out)
 	Err     error  // the cause: ErrTimeout, ErrStackOverflow, ErrPanic, a Go error thrown by a module, or nil
 }
 
@@ -103,20 +103,35 @@ func scriptError(err error, file string) *ScriptError {
 	return out
 }
 
+// Stack lines kept of a long stack (a stack overflow has
+// Config.MaxCallStackSize frames): the innermost stackHead frames and the
+// outermost stackTail, with a line that counts the frames left out between.
+const (
+	stackHead = 20
+	stackTail = 5
+)
+
 // setStack takes the position of e from the innermost frame that has a
-// source file, when e has none, and writes the frames as its Stack. The
-// frames are the script's: a Go-backed function still named after its Go
-// symbol shows as "native".
+// source file and writes the frames as its Stack, the
+// middle of a long stack left out (stackHead, stackTail). The frames are
+// the script's: a Go-backed function still named after its Go symbol shows
+// as "native".
 func (e *ScriptError) setStack(stack []goja.StackFrame) {
 	var sb strings.Builder
-	located := false
 	for i := range stack {
+		if p := stack[i].Position(); p.Filename != "" && p.Line > 0 {
+			e.File, e.Line, e.Column = p.Filename, p.Line, p.Column
+			break
+		}
+	}
+	for i := 0; i < len(stack); i++ {
+		if omitted := len(stack) - stackHead - stackTail; i == stackHead && omitted > 1 {
+			fmt.Fprintf(&sb, "    ... %d frames omitted ...\n", omitted)
+			i += omitted - 1
+			continue
+		}
 		f := &stack[i]
 		p := f.Position()
-		if !located && p.Filename != "" && p.Line > 0 {
-			e.File, e.Line, e.Column = p.Filename, p.Line, p.Column
-			located = true
-		}
 		name := f.FuncName()
 		sb.WriteString("    at ")
 		if p.Filename != "" {

@@ -107,7 +107,7 @@ var scriptsForIDs = map[string]string{
 func TestRequestIDOnEveryResponse(t *testing.T) {
 	store := &flakyStore{Store: memstore.New(memstore.Config{})}
 	s := moduletest.New(t, scriptsForIDs, moduletest.Options{Store: store, Runtime: func(c *runtime.Config) {
-		c.Timeout = 200 * time.Millisecond
+		c.Timeout = 2 * time.Second // /spin runs into it; the others must finish within it on a loaded machine
 	}})
 	tests := []struct {
 		path   string
@@ -323,8 +323,8 @@ func TestObserver(t *testing.T) {
 		Runtime: func(c *runtime.Config) {
 			c.Observer = rec
 			c.PoolSize = 1
-			c.Timeout = 300 * time.Millisecond
-			c.QueueTimeout = 10 * time.Second
+			c.Timeout = 2 * time.Second // /spin runs into it; the others must finish within it on a loaded machine
+			c.QueueTimeout = time.Minute
 		}})
 	serve := func(path string) int {
 		w := httptest.NewRecorder()

@@ -156,7 +156,7 @@ func TestTimeout(t *testing.T) {
 		if resp.StatusCode != http.StatusGatewayTimeout {
 			t.Fatalf("%s: status %d, want 504", p, resp.StatusCode)
 		}
-		if took < 300*time.Millisecond || took > 2*time.Second {
+		if took < 300*time.Millisecond || took > 10*time.Second { // generous: a loaded machine
 			t.Fatalf("%s: answered after %v, want about 300ms", p, took)
 		}
 		if resp, body := s.Get(t, "/ok"); resp.StatusCode != 200 || body != "ok" {
@@ -179,6 +179,35 @@ func TestDeepRecursion(t *testing.T) {
 	}
 	if resp, body := s.Get(t, "/ok"); resp.StatusCode != 200 || body != "ok" {
 		t.Fatalf("after overflow: %d %q", resp.StatusCode, body)
+	}
+}
+
+// The stack of a stack overflow is as deep as the limit: the log line and
+// the Dev-mode 500 body keep its innermost 20 frames and outermost 5, and
+// say how many they leave out.
+func TestStackOverflowStackIsCapped(t *testing.T) {
+	const limit = 1000
+	s := moduletest.New(t, map[string]string{
+		"deep.js": `function f(n) { return f(n + 1) + 1; } f(0);`,
+	}, moduletest.Options{Runtime: func(c *runtime.Config) { c.Dev, c.MaxCallStackSize = true, limit }})
+	resp, body := s.Get(t, "/deep")
+	if resp.StatusCode != 500 || !strings.Contains(body, "Maximum call stack size exceeded") {
+		t.Fatalf("deep: %d %q", resp.StatusCode, body)
+	}
+	var omitted int
+	if i := strings.Index(body, "    ... "); i < 0 {
+		t.Fatalf("no omitted frames line in the body:\n%.3000s", body)
+	} else if _, err := fmt.Sscanf(body[i:], "    ... %d frames omitted ...", &omitted); err != nil {
+		t.Fatalf("no omitted frames line in the body (%v):\n%s", err, body)
+	}
+	frames := strings.Count(body, "    at ")
+	if frames != 25 || !strings.HasPrefix(body[strings.Index(body, "    at "):], "    at f (deep.js:1:") ||
+		omitted+frames < limit-2 || omitted+frames > limit+2 {
+		t.Errorf("%d frames shown and %d omitted, want 25 and about %d in all:\n%s", frames, omitted, limit-25, body)
+	}
+	logs := s.Logs()
+	if !strings.Contains(logs, fmt.Sprintf("... %d frames omitted ...", omitted)) || strings.Count(logs, "at f (deep.js") != 24 {
+		t.Errorf("the log line does not carry the capped stack:\n%s", logs)
 	}
 }
 
@@ -326,24 +355,27 @@ func TestModuleObjects(t *testing.T) {
 }
 
 // A client that sends its body too slowly holds a VM no longer than the
-// script timeout.
+// script timeout. The slow client never finishes its body, so without the
+// bound the next request would wait the whole (long) queue timeout and be
+// answered 503; the script timeout is wide enough that a loaded machine
+// still runs ok.js within it.
 func TestSlowBodyIsBounded(t *testing.T) {
 	s := moduletest.New(t, map[string]string{
 		"echo.js": `require("http/response").print(require("http/request").getText());`,
 		"ok.js":   `require("http/response").print("ok");`,
-	}, moduletest.Options{Runtime: func(c *runtime.Config) { c.Timeout = 300 * time.Millisecond; c.PoolSize = 1 }})
+	}, moduletest.Options{Runtime: func(c *runtime.Config) {
+		c.Timeout = 2 * time.Second
+		c.QueueTimeout = 20 * time.Second
+		c.PoolSize = 1
+	}})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	fmt.Fprintf(conn, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
-	start := time.Now()
 	if resp, body := s.Get(t, "/ok"); resp.StatusCode != 200 || body != "ok" {
 		t.Fatalf("while a slow body is read: %d %q", resp.StatusCode, body)
-	}
-	if took := time.Since(start); took > 3*time.Second {
-		t.Fatalf("the next request waited %v", took)
 	}
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	// The server answers 408 (or closes the connection: the client's read

@@ -56,9 +56,11 @@ func TestPlatformSizes(t *testing.T) {
 			r := fetch(c, s.URL+"/"+name, "")
 			took := time.Since(start)
 			// A size bound answers at once with an exception; a loop, or a
-			// walk of a deep structure, is stopped by --timeout.
+			// walk of a deep structure, is stopped by --timeout, or by the
+			// memory guard (503) when it allocates faster than the timeout
+			// comes (events-listeners on a loaded machine).
 			sized := !strings.Contains("events-listeners randomuuid-loop structuredclone structuredclone-w inspect-deep format-deep", name)
-			if r.err != nil || sized && r.code != 500 || !sized && r.code != 200 && r.code != 500 && r.code != 504 {
+			if r.err != nil || sized && r.code != 500 || !sized && r.code != 200 && r.code != 500 && r.code != 503 && r.code != 504 {
 				t.Errorf("%d %.80q %v", r.code, r.body, r.err)
 			}
 			if ok := fetch(c, s.URL+"/ok", ""); ok.code != 200 {

@@ -5,6 +5,7 @@ package memstore
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,12 +21,29 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Store keeps sessions in a map. Records are immutable once stored: Load
-// returns them without copying and writes replace them.
+// Store keeps sessions in a map. Stored records are immutable: a write
+// replaces a session's record, so Load reads one without holding the lock
+// while it is copied.
+//
+// A record's attributes are kept as a slice of name/value pairs rather than
+// a Go map, whose smallest size is about 440 bytes: a session with one
+// attribute takes about 250 bytes instead of 650, which is most of what a
+// large number of small sessions costs. Load builds the map it returns.
 type Store struct {
 	mu  sync.RWMutex
-	m   map[string]*sessions.Record
+	m   map[string]*record
 	cfg Config
+}
+
+// record is a stored session.
+type record struct {
+	meta  sessions.Meta
+	attrs []namedAttr
+}
+
+type namedAttr struct {
+	name string
+	sessions.Attr
 }
 
 var (
@@ -38,7 +56,7 @@ func New(cfg Config) *Store {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Store{m: map[string]*sessions.Record{}, cfg: cfg}
+	return &Store{m: map[string]*record{}, cfg: cfg}
 }
 
 // Len returns the number of stored sessions, expired ones included until swept.
@@ -51,21 +69,24 @@ func (s *Store) Len() int {
 // Load implements sessions.Store.
 func (s *Store) Load(_ context.Context, key string) (*sessions.Record, error) {
 	s.mu.RLock()
-	rec := s.m[key]
+	r := s.m[key]
 	s.mu.RUnlock()
-	if rec == nil || rec.Expired(s.cfg.Now()) {
+	if r == nil || r.meta.Expired(s.cfg.Now()) {
 		return nil, sessions.ErrNotFound
+	}
+	rec := &sessions.Record{Meta: r.meta, Attrs: make(map[string]sessions.Attr, len(r.attrs))}
+	for _, a := range r.attrs {
+		rec.Attrs[a.name] = a.Attr
 	}
 	return rec, nil
 }
 
 // Create implements sessions.Store.
 func (s *Store) Create(_ context.Context, key string, rec *sessions.Record) error {
-	attrs := make(map[string]sessions.Attr, len(rec.Attrs))
+	nr := &record{meta: rec.Meta, attrs: make([]namedAttr, 0, len(rec.Attrs))}
 	for n, a := range rec.Attrs {
-		attrs[n] = a
+		nr.attrs = append(nr.attrs, namedAttr{n, a})
 	}
-	nr := &sessions.Record{Meta: rec.Meta, Attrs: attrs}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.m[key]; ok {
@@ -80,9 +101,9 @@ func (s *Store) Create(_ context.Context, key string, rec *sessions.Record) erro
 
 // Update implements sessions.Store.
 //
-// The new record is built outside the store's lock (a session's attributes
-// are copied: records are immutable), so that writers of other sessions do
-// not wait on the copy; the lock is held only to swap it in.
+// The new record is built outside the store's lock, so that writers of
+// other sessions do not wait on the copy; the lock is held only to swap it
+// in.
 func (s *Store) Update(_ context.Context, key string, c *sessions.Change) error {
 	s.mu.RLock()
 	old := s.m[key]
@@ -134,7 +155,7 @@ func (s *Store) Sweep(_ context.Context, now time.Time) (int, error) {
 	defer s.mu.Unlock()
 	n := 0
 	for k, r := range s.m {
-		if r.Expired(now) {
+		if r.meta.Expired(now) {
 			delete(s.m, k)
 			n++
 		}
@@ -142,20 +163,23 @@ func (s *Store) Sweep(_ context.Context, now time.Time) (int, error) {
 	return n, nil
 }
 
-// apply returns a new record: old with c applied.
-func apply(old *sessions.Record, c *sessions.Change) *sessions.Record {
-	attrs := old.Attrs
-	if len(c.Set) > 0 || len(c.Delete) > 0 {
-		attrs = make(map[string]sessions.Attr, len(old.Attrs)+len(c.Set))
-		for n, a := range old.Attrs {
-			attrs[n] = a
+// apply returns a new record: old with c applied. Without attribute
+// changes the new record shares old's attributes (they are never written).
+func apply(old *record, c *sessions.Change) *record {
+	if len(c.Set) == 0 && len(c.Delete) == 0 {
+		return &record{meta: c.Meta, attrs: old.attrs}
+	}
+	attrs := make([]namedAttr, 0, len(old.attrs)+len(c.Set))
+	for _, a := range old.attrs {
+		if _, set := c.Set[a.name]; set || slices.Contains(c.Delete, a.name) {
+			continue
 		}
-		for n, a := range c.Set {
-			attrs[n] = a
-		}
-		for _, n := range c.Delete {
-			delete(attrs, n)
+		attrs = append(attrs, a)
+	}
+	for n, a := range c.Set {
+		if !slices.Contains(c.Delete, n) {
+			attrs = append(attrs, namedAttr{n, a})
 		}
 	}
-	return &sessions.Record{Meta: c.Meta, Attrs: attrs}
+	return &record{meta: c.Meta, attrs: attrs}
 }

@@ -314,29 +314,60 @@ func testNoExpiry(t *testing.T, s sessions.Store) {
 }
 
 // testExpiresLater checks that a session expires by the store's own clock,
-// not only when written: it lives 400ms.
+// not only when written: it lives 1s, and a load must fail soon after (the
+// wait is polled, with a generous limit, so a loaded machine does not fail
+// it).
 func testExpiresLater(t *testing.T, s sessions.Store) {
 	key := Key()
 	now := time.Now()
-	m := sessions.Meta{Created: now, Accessed: now, MaxIdle: 400 * time.Millisecond, Deadline: now.Add(time.Hour)}
+	m := sessions.Meta{Created: now, Accessed: now, MaxIdle: time.Second, Deadline: now.Add(time.Hour)}
 	mustCreate(t, s, key, &sessions.Record{Meta: m})
-	mustLoad(t, s, key)
-	time.Sleep(1200 * time.Millisecond)
-	wantNotFound(t, s, key)
+	if time.Since(now) < m.MaxIdle/2 { // else a slow machine took too long to tell
+		mustLoad(t, s, key)
+	}
+	time.Sleep(time.Until(now.Add(m.MaxIdle)))
+	limit := time.Now().Add(10 * time.Second)
+	for {
+		_, err := s.Load(ctx(t), key)
+		if errors.Is(err, sessions.ErrNotFound) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("Load = %v", err)
+		}
+		if time.Now().After(limit) {
+			t.Fatalf("the session outlived its idle limit by 10s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
+// testUpdateExtendsIdle checks that an Update with a later Accessed moves
+// the idle expiry on. The session is created idle but for a short window;
+// the update touches it with a long MaxIdle, and a load after the window
+// has closed must still find it. Only the update has to land within the
+// window, and the window doubles when a loaded machine misses it.
 func testUpdateExtendsIdle(t *testing.T, s sessions.Store) {
-	key := Key()
-	now := time.Now()
-	m := sessions.Meta{Created: now, Accessed: now, MaxIdle: 600 * time.Millisecond, Deadline: now.Add(time.Hour)}
-	mustCreate(t, s, key, &sessions.Record{Meta: m})
-	time.Sleep(400 * time.Millisecond)
-	m.Accessed = time.Now()
-	if err := s.Update(ctx(t), key, &sessions.Change{Meta: m}); err != nil {
-		t.Fatal(err)
+	for window := time.Second; ; window *= 2 {
+		key := Key()
+		now := time.Now()
+		m := sessions.Meta{Created: now.Add(-time.Minute), Accessed: now.Add(window - time.Hour), MaxIdle: time.Hour, Deadline: now.Add(2 * time.Hour)}
+		mustCreate(t, s, key, &sessions.Record{Meta: m})
+		m.Accessed = time.Now()
+		err := s.Update(ctx(t), key, &sessions.Change{Meta: m})
+		if time.Since(now) > window/2 {
+			if window >= 16*time.Second {
+				t.Fatalf("the machine is too slow: an update took over %v", window/2)
+			}
+			continue // too close to the first expiry to tell anything
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Until(now.Add(window + 200*time.Millisecond)))
+		mustLoad(t, s, key) // past the first idle expiry, well within the new one
+		return
 	}
-	time.Sleep(400 * time.Millisecond)
-	mustLoad(t, s, key) // 800ms after creation, 400ms after the touch
 }
 
 func testRecordsImmutable(t *testing.T, s sessions.Store) {
