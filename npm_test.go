@@ -59,23 +59,25 @@ func TestNPMPackages(t *testing.T) {
 		"handlebars": `Handlebars <b>rocks!</b> ADA [1][2] &lt;i&gt;`,
 		"jose":       `["eyJhbGciOiJIUzI1NiJ9.eyJ1cm46ZXhhbXBsZTpjbGFpbSI6dHJ1ZSwiaWF0IjoxNzAwMDAwMDAwLCJpc3MiOiJ1cm46ZXhhbXBsZTppc3N1ZXIiLCJhdWQiOiJ1cm46ZXhhbXBsZTphdWRpZW5jZSIsImV4cCI6NDEwMjQ0NDgwMH0.I2bJYy-i-D45ZY-U0-XOc5QsGOOLlf5uFJGQpU8Y4-M",{"urn:example:claim":true,"iat":1700000000,"iss":"urn:example:issuer","aud":"urn:example:audience","exp":4102444800},{"alg":"HS256"},"urn:example:issuer"]`,
 	}
+	// check requests script and compares its answer with want[pkg].
+	check := func(t *testing.T, script, pkg string) {
+		t.Helper()
+		resp, err := http.Get(ts.URL + "/scripts/" + script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK || string(b) != want[pkg] {
+			t.Fatalf("%d\n%s\nwant %s", resp.StatusCode, b, want[pkg])
+		}
+	}
 	for _, pkg := range []string{"uuid", "nanoid", "dayjs", "lodash", "zod", "date-fns", "qs", "ajv", "handlebars", "jose"} {
 		for _, script := range []string{pkg + ".js", pkg + ".mjs"} {
-			t.Run(script, func(t *testing.T) {
-				resp, err := http.Get(ts.URL + "/scripts/" + script)
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
-				body := string(b)
-				if resp.StatusCode != http.StatusOK || body != want[pkg] {
-					t.Fatalf("%d\n%s\nwant %s", resp.StatusCode, body, want[pkg])
-				}
-			})
+			t.Run(script, func(t *testing.T) { check(t, script, pkg) })
 		}
 	}
 	// The suite's own package (schemas/, a file: dependency) compiles the
@@ -84,19 +86,8 @@ func TestNPMPackages(t *testing.T) {
 	// every request, not only the VM's first.
 	for script, pkg := range map[string]string{"ajv-kept.js": "ajv", "zod-kept.js": "zod"} {
 		t.Run(script, func(t *testing.T) {
-			for i := range 5 {
-				resp, err := http.Get(ts.URL + "/scripts/" + script)
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if resp.StatusCode != http.StatusOK || string(b) != want[pkg] {
-					t.Fatalf("request %d: %d\n%s\nwant %s", i+1, resp.StatusCode, b, want[pkg])
-				}
+			for range 5 {
+				check(t, script, pkg)
 			}
 		})
 	}
