@@ -41,7 +41,7 @@ go build -tags pprof -o "$tmp/dirigo" ./cmd/dirigo
 (cd "$HARNESS/go-raw" && go build -o "$tmp/go-raw" .)
 TICK=$(getconf CLK_TCK)
 
-port() { echo $((20000 + RANDOM % 10000)); }
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_up() { for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; echo "no answer from $1" >&2; return 1; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 

@@ -26,7 +26,7 @@ pid=""
 cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 go build -o "$tmp/dirigo" ./cmd/dirigo
-port=$((20000 + RANDOM % 10000))
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$tmp/dirigo" --addr "127.0.0.1:$port" --scripts testdata/npm --sessions memory --data "$tmp/data" > "$tmp/log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/scripts/hello.js" && break; sleep 0.05; done
